@@ -1,0 +1,101 @@
+"""The ``capz-wi`` command line: a typer app, ``main(argv) -> int``, and the one error-to-exit-code mapping.
+
+Exit codes: 0 success; 1 the input cannot be processed, an edit was refused, or a check found something;
+2 usage error or invalid option values; 3 internal error (a bug: please report it); 130 interrupted.
+Each command lives in its own module ``capz_wi/cli/<name>.py`` with a ``register(app)`` function; modules import
+heavy libraries inside their command functions so that ``capz-wi transform`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+import click
+import typer
+
+from capz_wi import CapzWiError, InputError, OptionsError, __version__
+
+#: Command modules, in ``--help`` order. Each has ``register(app: typer.Typer) -> None``.
+COMMANDS = (
+    "transform",
+    "rules",
+)
+
+EXIT_HELP = "Exit codes: 0 ok; 1 bad input, refused edit or findings; 2 usage or invalid options; 3 internal error."
+
+app = typer.Typer(
+    name="capz-wi",
+    help="Turn Cluster API Provider Azure manifests into Azure Workload Identity ones. " + EXIT_HELP,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"capz-wi {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of internal errors."),
+) -> None:
+    """capz-wi: workload identity for CAPZ manifests."""
+
+
+for _name in COMMANDS:
+    importlib.import_module(f"capz_wi.cli.{_name}").register(app)
+
+
+def err(message: str) -> None:
+    """One line on stderr."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code instead of raising SystemExit (tests drive it directly)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        try:
+            rv = app(args=args, prog_name="capz-wi", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return int(exc.exit_code or 0)
+        except click.exceptions.Abort:
+            err("capz-wi: interrupted")
+            return 130
+        except click.ClickException as exc:
+            exc.show()
+            return 2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else int(exc.exit_code or 1)
+        return int(rv or 0)
+    except OptionsError as exc:
+        err(f"capz-wi: error: invalid option {exc}")
+        return 2
+    except InputError as exc:
+        err(f"{exc.pos or '<input>'}: error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+        return 1
+    except CapzWiError as exc:
+        err(f"capz-wi: error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        err("capz-wi: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:  # a bug: one line, the traceback only with --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        err(f"capz-wi: internal error: {type(exc).__name__}; please report it (run with --debug for details)")
+        return 3
+
+
+def run() -> None:  # console-script entry point
+    sys.exit(main())

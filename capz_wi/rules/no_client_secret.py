@@ -1,0 +1,52 @@
+"""Remove AzureClusterIdentity ``spec.clientSecret``; report (or, with ``pruneSecret``, remove) its Secret.
+
+Before: ``spec: {clientSecret: {name: s, namespace: default}, type: ...}``   After: no ``clientSecret``.
+A Secret in the input that only backed the removed reference is named in a warning; ``pruneSecret`` removes it.
+Secret values never appear in any message.
+"""
+
+from __future__ import annotations
+
+from capz_wi._document import INFRA_GROUP, Resource
+from capz_wi._edits import RemoveDocument, RemoveField
+from capz_wi._options import Options
+from capz_wi._report import Finding
+from capz_wi.rules._base import Context, Match, Plan
+
+ID = "no-client-secret"
+MATCH = Match(INFRA_GROUP, ("AzureClusterIdentity",))
+
+
+def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
+    ref = res.get("spec", "clientSecret")
+    if ref is None:
+        return
+    yield RemoveField(res, ("spec", "clientSecret"), None, res.data("spec", "clientSecret"))
+    name = res.value("spec", "clientSecret", "name")
+    ns = res.value("spec", "clientSecret", "namespace") or res.effective_namespace
+    secret = ctx.find("Secret", name, ns) if name else None
+    if secret is None or secret.api_version != "v1" or _used_elsewhere(secret, res, ctx):
+        return
+    if opts.prune_secret:
+        yield RemoveDocument(secret, (), None, None, redact=True)
+    else:
+        yield Finding(
+            "warning",
+            f"Secret {ns}/{name} only backed the removed clientSecret; delete it, or pass --prune-secret",
+            secret.ref,
+            secret.pos(),
+        )
+
+
+def _used_elsewhere(secret: Resource, identity: Resource, ctx: Context) -> bool:
+    """True when another object than ``identity`` names the Secret (an ASO credential-from annotation, say)."""
+    for r in ctx.objects:
+        if r is identity or r is secret:
+            continue
+        if r.kind == "AzureClusterIdentity":
+            if r.value("spec", "clientSecret", "name") == secret.name:
+                continue  # its clientSecret is removed too
+        annotations = r.data("metadata", "annotations") or {}
+        if isinstance(annotations, dict) and secret.name in annotations.values():
+            return True
+    return False
