@@ -21,6 +21,7 @@ from capz_wi import CapzWiError, InputError, OptionsError, __version__
 COMMANDS = (
     "transform",
     "rules",
+    "fn",
 )
 
 EXIT_HELP = "Exit codes: 0 ok; 1 bad input, refused edit or findings; 2 usage or invalid options; 3 internal error."
@@ -58,6 +59,16 @@ def err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
+def _describe_option_error(exc: OptionsError) -> str:
+    """``invalid --client-id: 'x' is not a GUID; give the ID as ...``, naming the flag the user typed."""
+    from capz_wi._options import ALIASES
+
+    by_alias = {v: k for k, v in ALIASES.items()}
+    name = by_alias.get(exc.field, exc.field)
+    text = exc.message + (f"; {exc.hint}" if exc.hint else "")
+    return f"invalid --{name.replace('_', '-')}: {text}" if name else text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code instead of raising SystemExit (tests drive it directly)."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -75,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else int(exc.exit_code or 1)
         return int(rv or 0)
     except OptionsError as exc:
-        err(f"capz-wi: error: invalid option {exc}")
+        err(f"capz-wi: error: {_describe_option_error(exc)}")
         return 2
     except InputError as exc:
         err(f"{exc.pos or '<input>'}: error: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
