@@ -56,6 +56,7 @@ class Context:
         self._roles: dict[tuple[str, str, str], str] | None = None
         self._referrers: dict[tuple[str, str], list[Resource]] | None = None
         self._cache: dict[str, Any] = {}
+        self._by_key: dict[tuple[str, str, str], list[Resource]] | None = None
 
     def cache(self, key: str, build: Callable[[], Any]) -> Any:
         """A value computed once per stream (rules keep no state of their own)."""
@@ -64,10 +65,17 @@ class Context:
         return self._cache[key]
 
     def find(self, kind: str, name: str, namespace: str, *, group: str | None = None) -> Resource | None:
-        for r in self.objects:
-            if r.kind == kind and r.name == name and r.effective_namespace == namespace:
-                if group is None or r.group == group:
-                    return r
+        """The first object (in stream order) with this kind, name and namespace (and group, when given).
+
+        Looks up an index built on first use: a scan per call made rules that call it per object quadratic.
+        """
+        if self._by_key is None:
+            self._by_key = {}
+            for r in self.objects:
+                self._by_key.setdefault((r.kind, r.name, r.effective_namespace), []).append(r)
+        for r in self._by_key.get((kind, name, namespace), ()):
+            if group is None or r.group == group:
+                return r
         return None
 
     # -- identities ------------------------------------------------------------------------------------------

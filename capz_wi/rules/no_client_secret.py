@@ -40,13 +40,26 @@ def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
 
 def _used_elsewhere(secret: Resource, identity: Resource, ctx: Context) -> bool:
     """True when another object than ``identity`` names the Secret (an ASO credential-from annotation, say)."""
-    for r in ctx.objects:
+    for r in ctx.cache(ID, lambda: _annotation_index(ctx)).get(secret.name, ()):
         if r is identity or r is secret:
             continue
         if r.kind == "AzureClusterIdentity":
             if r.value("spec", "clientSecret", "name") == secret.name:
                 continue  # its clientSecret is removed too
-        annotations = r.data("metadata", "annotations") or {}
-        if isinstance(annotations, dict) and secret.name in annotations.values():
-            return True
+        return True
     return False
+
+
+def _annotation_index(ctx: Context) -> dict[str, list[Resource]]:
+    """Annotation value -> the objects carrying it, in stream order; built once per stream (one scan of all
+    objects per identity was quadratic over streams with many clusters)."""
+    index: dict[str, list[Resource]] = {}
+    for r in ctx.objects:
+        annotations = r.data("metadata", "annotations") or {}
+        if isinstance(annotations, dict):
+            for value in annotations.values():
+                if isinstance(value, str):
+                    bucket = index.setdefault(value, [])
+                    if not bucket or bucket[-1] is not r:
+                        bucket.append(r)
+    return index
