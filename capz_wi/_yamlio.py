@@ -44,8 +44,9 @@ __all__ = [
 
 #: Default input size limit (bytes); ``--max-bytes`` / ``Options.max_bytes`` raises it.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-#: Nesting deeper than this is refused before parsing (the composer recurses).
-MAX_DEPTH = 1000
+#: Nesting deeper than this is refused before composing: the C composer recurses (a segfault near 100,000
+#: levels) and so do the node walkers (a RecursionError near 500). Real manifests nest a few dozen levels.
+MAX_DEPTH = 200
 
 MAP_TAG = "tag:yaml.org,2002:map"
 SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -103,7 +104,9 @@ def decode(data: bytes, file: str = "<stdin>", max_bytes: int = DEFAULT_MAX_BYTE
 
 
 _NUL = re.compile(r"[\x00]")
-_DEPTH_LINE = re.compile(r"[\[{]")
+#: A block collection starts after indentation and indicators only (``- - ? ``), and each block level costs about a
+#: column, so only a line starting with this many of them can hide MAX_DEPTH block levels (half, for margin).
+_DEEP_BLOCK = re.compile(r"(?m)^[ \t?:-]{%d}" % (MAX_DEPTH // 2))
 
 
 def _check_text(text: str, file: str) -> None:
@@ -113,35 +116,40 @@ def _check_text(text: str, file: str) -> None:
         line = before.count("\n") + 1
         col = m.start() - (before.rfind("\n") + 1) + 1
         raise InputError("NUL character in input", SourcePos(file, line, col), "YAML text cannot contain NUL bytes")
-    # Cheap guard against pathological nesting (the composer recurses): count open brackets without closing ones
-    # and deep block indentation. Real manifests nest a few dozen levels.
-    if text.count("[") + text.count("{") > MAX_DEPTH:
-        depth = 0
-        line = 1
-        col = 0
-        in_quote = ""
-        for ch in text:
-            col += 1
-            if ch == "\n":
-                line += 1
-                col = 0
-                continue
-            if in_quote:
-                if ch == in_quote:
-                    in_quote = ""
-                continue
-            if ch in "\"'":
-                in_quote = ch
-            elif ch in "[{":
+    # The C composer recurses once per level and overflows the C stack (a segfault, not a RecursionError) near
+    # 100,000 levels, e.g. ``- - - - ...`` in 200 kB. Only input with many brackets or a deep block prefix can
+    # nest past MAX_DEPTH; for those, count the depth on the parser's events (iterative, and exact: brackets in
+    # comments or strings do not count) before composing.
+    if text.count("[") + text.count("{") > MAX_DEPTH or _DEEP_BLOCK.search(text):
+        _check_depth(text, file)
+
+
+def _check_depth(text: str, file: str) -> None:
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    parser = _Loader(text)  # only its parser (iterative in libyaml and in ruamel) is used here
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    mark = event.start_mark
                     raise InputError(
                         f"nesting deeper than {MAX_DEPTH} levels",
-                        SourcePos(file, line, col),
+                        SourcePos(file, mark.line + 1, mark.column + 1),
                         "flatten the document; Kubernetes objects never nest this deep",
                     )
-            elif ch in "]}":
+            elif isinstance(event, CollectionEndEvent):
                 depth -= 1
+    except YAMLError:
+        return  # composing stops at the same event and reports it with its position
+    finally:
+        try:
+            parser.dispose()
+        except Exception:  # pragma: no cover
+            pass
 
 
 def load_stream(text: str, file: str = "<stdin>", *, bom: bool = False) -> Stream:
