@@ -315,7 +315,22 @@ class _Splicer:
     # -- sequence operations ------------------------------------------------------------------------------------
     def _dash(self, item: y.Node) -> int:
         x = self.x
-        return x.t.rfind("-", x.line_start(item.start_mark.index), item.start_mark.index)
+        dash = x.t.rfind("-", x.line_start(item.start_mark.index), item.start_mark.index)
+        if dash != -1:
+            return dash
+        # `- # head comment` with the item on the next lines (how kpt writes items that have a head comment):
+        # walk back over comment and blank lines to the dash.
+        end = x.line_start(item.start_mark.index) - 1
+        while end > 0:
+            start = x.line_start(end)
+            text = x.t[start:end].rstrip("\r")
+            body = text.lstrip()
+            if body == "-" or body.startswith(("- ", "-\t", "-#")):
+                return start + len(text) - len(body)
+            if body and not body.startswith("#"):
+                return -1
+            end = start - 1
+        return -1
 
     def insert_item(self, res: Resource, path: Path, new: Any) -> None:
         s = res.get(*path[:-1])

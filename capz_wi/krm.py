@@ -1,0 +1,498 @@
+"""The KRM function: ``capz-wi-krm`` (and ``capz-wi fn``) for ``kustomize build`` and kpt.
+
+A ``ResourceList`` comes in on stdin and exactly one goes out on stdout, in block YAML, never empty (an empty
+stdout with exit 0 makes both runners delete every resource). The same engine as the CLI plans the rules over the
+list's items and splices the edits into the ResourceList text itself, so every item keeps its comments, quoting
+and key order byte for byte, and items that need no edit are not re-serialised at all. Then a ``results:`` block is
+spliced in: one ``info`` result per change, ``warning``/``error`` results for the findings, and one ``error``
+result for a bad functionConfig or unusable input. Every error is also one line on stderr, because kustomize never
+shows results. Exit 1 iff an error result exists.
+
+Items without ``apiVersion``/``kind`` (kpt passes ``kustomization.yaml``) and ``config.kubernetes.io/local-config:
+"true"`` items (the Kptfile, config files) pass through untouched. The functionConfig is a
+``fn.capz-wi.dev/v1alpha1`` ``WorkloadIdentityTransformer`` (fields under ``spec``) or a v1 ``ConfigMap`` (the same
+fields as strings under ``data``, what ``kpt fn eval -- key=value`` produces); it is validated against the JSON
+schema generated from :class:`capz_wi.Options` (``capz_wi._schema``).
+
+No typer here: this module is the container's entrypoint and its cold start matters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capz_wi import _engine
+from capz_wi import _yamlio as y
+from capz_wi._document import ObjectRef, Resource
+from capz_wi._errors import CapzWiError, ConflictError, InputError, OptionsError
+from capz_wi._options import ALIASES, Options
+from capz_wi._report import Change, Finding, TransformResult
+
+FILE = "<ResourceList>"
+API_VERSION = "config.kubernetes.io/v1"
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
+PATH_ANNOTATIONS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+#: The runner holds the whole list in memory already; this only stops absurd inputs before parsing.
+#: ``maxBytes`` from the functionConfig is enforced once the config is read.
+HARD_LIMIT = 4 * y.DEFAULT_MAX_BYTES
+
+USAGE = """\
+usage: capz-wi-krm < resource-list.yaml > resource-list.yaml
+
+The capz-wi KRM function: reads a ResourceList on stdin, writes it back with the CAPZ objects rewritten for Azure
+Workload Identity and a `results:` list. Configure it with a functionConfig of kind WorkloadIdentityTransformer
+(apiVersion fn.capz-wi.dev/v1alpha1, fields under spec) or a ConfigMap (the same fields under data).
+Run it with `kustomize build --enable-alpha-plugins --enable-exec` (exec or container transformer) or kpt
+(`kpt fn eval --exec capz-wi-krm`, Kptfile pipeline). Exit 1 when an error result exists.
+"""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Result:
+    """One KRM result (kyaml ``framework.Result``); ``as_dict`` leaves out what is unknown."""
+
+    message: str
+    severity: str
+    ref: ObjectRef | None = None
+    path: str = ""
+    current: Any = None
+    proposed: Any = None
+    file: dict[str, Any] = field(default_factory=dict)
+    rule: str = ""
+    where: str = ""  # for the stderr line: "functionConfig", "<ResourceList>:3:1", ...
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"message": self.message, "severity": self.severity}
+        if self.ref is not None:
+            d["resourceRef"] = self.ref.as_dict()
+        if self.path:
+            fld: dict[str, Any] = {"path": self.path}
+            if self.current is not None:
+                fld["currentValue"] = self.current
+            if self.proposed is not None:
+                fld["proposedValue"] = self.proposed
+            d["field"] = fld
+        if self.file:
+            d["file"] = dict(self.file)
+        if self.rule:
+            d["tags"] = {"rule": self.rule}
+        return d
+
+    def line(self) -> str:
+        """The one stderr line: ``capz-wi-krm: error: <where>: <object> <field>: message (rule)``."""
+        parts = [p for p in (self.where, _file_text(self.file)) if p]
+        subject = " ".join(p for p in (str(self.ref) if self.ref else "", self.path) if p)
+        head = ": ".join(parts + ([subject] if subject else []))
+        tail = f" ({self.rule})" if self.rule else ""
+        return f"capz-wi-krm: {self.severity}: {head + ': ' if head else ''}{self.message}{tail}"
+
+
+def _file_text(f: dict[str, Any]) -> str:
+    if "path" in f:
+        return f"{f['path']}" + (f"[{f['index']}]" if "index" in f else "")
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Items
+
+
+@dataclass
+class _Items:
+    """The ResourceList's items: the resources the engine sees, and a line index to map positions back to them."""
+
+    resources: list[Resource]
+    starts: list[int]  # 1-based first line of each resource, ascending
+    ends: list[int]
+
+    @classmethod
+    def select(cls, stream: y.Stream, doc: y.Doc, items: y.SequenceNode | None) -> _Items:
+        res: list[Resource] = []
+        for i, node in enumerate(items.value if items is not None else []):
+            if not isinstance(node, y.MappingNode):
+                continue
+            if not y.scalar(y.get(node, "apiVersion")) or not y.scalar(y.get(node, "kind")):
+                continue  # not a resource (kpt passes kustomization.yaml): untouched
+            if _annotation(node, LOCAL_CONFIG) == "true":
+                continue  # the Kptfile, function configs: untouched
+            res.append(Resource(stream, doc, node, item=i))
+        starts = [r.node.start_mark.line + 1 for r in res]
+        ends = [r.node.end_mark.line + 1 for r in res]
+        return cls(res, starts, ends)
+
+    def at(self, pos: Any, ref: ObjectRef | None) -> Resource | None:
+        """The item holding a position of the ResourceList text (else the one with ``ref``)."""
+        if pos is not None and pos.line:
+            i = bisect.bisect_right(self.starts, pos.line) - 1
+            if i >= 0 and pos.line <= self.ends[i]:
+                return self.resources[i]
+        if ref is not None:
+            for r in self.resources:
+                if r.ref == ref:
+                    return r
+        return None
+
+
+def _annotation(node: y.Node, key: str) -> str | None:
+    return y.scalar(y.get(node, "metadata", "annotations", key))
+
+
+def _file_of(res: Resource | None) -> dict[str, Any]:
+    """KRM ``file`` from the runner's path/index annotations (kpt sets both, kustomize only the index)."""
+    if res is None:
+        return {}
+    path = next((p for p in (_annotation(res.node, k) for k in PATH_ANNOTATIONS) if p), None)
+    if path is None:
+        return {}
+    out: dict[str, Any] = {"path": path}
+    index = next((v for v in (_annotation(res.node, k) for k in INDEX_ANNOTATIONS) if v), None)
+    if index is not None and index.isdigit() and int(index) > 0:
+        out["index"] = int(index)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# functionConfig
+
+
+class ConfigError(Exception):
+    """The functionConfig is invalid: ``path`` is the dotted field path inside it."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def options_from_config(config: Any) -> Options:
+    """Options from a functionConfig (as JSON-like data). Raises ConfigError naming the field."""
+    from capz_wi import _schema
+
+    if config is None:
+        return Options()
+    if not isinstance(config, dict):
+        raise ConfigError("", f"functionConfig must be a mapping, not {type(config).__name__}")
+    kind, api = config.get("kind"), config.get("apiVersion")
+    if kind == "ConfigMap" and api in ("v1", None):
+        data = config.get("data") or {}
+        if not isinstance(data, dict):
+            raise ConfigError("data", "ConfigMap data must be a mapping")
+        fields = _from_strings(data, _schema)
+        problems = _schema.validate(fields, spec_only="data")
+        prefix = "data"
+    elif kind == _schema.KIND:
+        problems = _schema.validate(config)
+        spec = config.get("spec") or {}
+        fields = spec if isinstance(spec, dict) else {}
+        prefix = "spec"
+    else:
+        raise ConfigError(
+            "kind",
+            f"unsupported functionConfig {api}/{kind}; use {_schema.API_VERSION} {_schema.KIND} (fields under spec) "
+            "or a v1 ConfigMap (fields under data)",
+        )
+    if problems:
+        raise ConfigError(problems[0].path, problems[0].message)
+    try:
+        return Options.from_mapping(fields)
+    except OptionsError as exc:
+        raise ConfigError(f"{prefix}.{exc.field}" if exc.field else prefix, _options_message(exc)) from None
+
+
+def _options_message(exc: OptionsError) -> str:
+    return exc.message + (f"; {exc.hint}" if exc.hint else "")
+
+
+def _from_strings(data: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """Typed fields from ConfigMap strings: true/false, comma-separated lists, integers; "" means unset."""
+    props = schema.options_schema()["properties"]
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = props.get(key, {}).get("type")
+        if isinstance(value, str):
+            if value == "":
+                continue
+            if kind == "boolean" and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            elif kind == "array":
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            elif kind == "integer" and value.strip().isdigit():
+                value = int(value)
+        out[key] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The function
+
+
+@dataclass
+class Output:
+    """What the process writes: the ResourceList text for stdout, the exit code, and the stderr lines."""
+
+    text: str
+    exit_code: int
+    results: list[Result]
+
+    @property
+    def stderr(self) -> list[str]:
+        return [r.line() for r in self.results if r.severity == "error"]
+
+
+def process(data: bytes) -> Output:
+    """Run the function on a ResourceList (YAML or JSON bytes)."""
+    try:
+        stream = _engine.load(data, FILE, HARD_LIMIT)
+    except InputError as exc:
+        return _fatal([_input_result(exc, None)])
+    root = stream.docs[0].root if len(stream.docs) == 1 else None
+    if not isinstance(root, y.MappingNode) or y.scalar(y.get(root, "kind")) != "ResourceList":
+        return _fatal([Result("input is not a KRM ResourceList (one YAML document of kind ResourceList)", "error", where=FILE)])
+    items = y.get(root, "items")
+    if items is not None and not y.is_null(items) and not isinstance(items, y.SequenceNode):
+        return _fatal([Result("ResourceList items must be a list", "error", where=FILE)])
+    doc = stream.docs[0]
+    selected = _Items.select(stream, doc, items if isinstance(items, y.SequenceNode) else None)
+
+    results: list[Result] = []
+    text = stream.text
+    try:
+        opts = options_from_config(_engine._to_json(y.get(root, "functionConfig")) if y.get(root, "functionConfig") else None)
+    except ConfigError as exc:
+        results.append(Result(exc.message, "error", path=exc.path, where="functionConfig"))
+        return _finish(stream, root, text, results)
+    if len(data) > opts.max_bytes:
+        results.append(
+            Result(f"input is {len(data)} bytes, over the limit of {opts.max_bytes}; raise maxBytes", "error", where=FILE)
+        )
+        return _finish(stream, root, text, results)
+    try:
+        if opts.mode == "check":
+            results.extend(_check(stream, selected, opts))
+        else:
+            result = _engine.run(stream, opts, objects=selected.resources)
+            results.extend(_finding_result(f, selected) for f in result.findings)
+            if result.ok:
+                results.extend(_change_results(result, selected))
+                text = result.text.removeprefix("\ufeff")
+    except OptionsError as exc:
+        results.append(Result(_options_message(exc), "error", path=_config_path(root, exc.field), where="functionConfig"))
+    except (InputError, ConflictError) as exc:
+        results.append(_input_result(exc, selected))
+    return _finish(stream, root, text, results)
+
+
+def _config_path(root: y.MappingNode, name: str) -> str:
+    kind = y.scalar(y.get(root, "functionConfig", "kind"))
+    prefix = "data" if kind == "ConfigMap" else "spec"
+    return f"{prefix}.{name}" if name else prefix
+
+
+def _input_result(exc: CapzWiError, selected: _Items | None) -> Result:
+    res = selected.at(exc.pos, None) if selected is not None else None
+    msg = exc.message + (f"; {exc.hint}" if exc.hint else "")
+    return Result(
+        msg, "error", ref=res.ref if res else None, path=exc.pos.path if exc.pos else "", file=_file_of(res),
+        where=f"{exc.pos}" if exc.pos and res is None else "",
+    )
+
+
+def _finding_result(f: Finding, selected: _Items) -> Result:
+    res = selected.at(f.pos, f.object)
+    msg = _krm_words(f.message + (f"; {f.hint}" if f.hint else ""))
+    return Result(msg, f.severity, ref=f.object, path=f.pos.path if f.pos else "", file=_file_of(res), rule=f.rule)
+
+
+def _change_message(c: Change) -> str:
+    if c.op == "remove":
+        return "removed"
+    if c.op == "insert":
+        return f"added {_short(c.new)}"
+    return f"set to {_short(c.new)}" if c.old is None else f"changed from {_short(c.old)} to {_short(c.new)}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        import json
+
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def _krm_words(message: str) -> str:
+    """Name functionConfig fields where the core's messages name CLI flags (``--prune-secret``)."""
+    if "--" not in message:
+        return message
+    for name, key in ALIASES.items():
+        flag = "--" + name.replace("_", "-")
+        if flag in message:
+            kind = type(getattr(Options(), name))
+            message = message.replace(flag, f"{key}: true" if kind is bool else key)
+    return message
+
+
+def _change_results(result: TransformResult, selected: _Items, severity: str = "info", verb: str = "") -> list[Result]:
+    out = []
+    for c in result.changes:
+        res = selected.at(c.pos, c.object)
+        msg = verb + _change_message(c)
+        out.append(
+            Result(msg, severity, ref=c.object, path=c.path, current=c.old, proposed=c.new, file=_file_of(res), rule=c.rule)
+        )
+    for ref in result.removed:
+        res = selected.at(None, ref)
+        out.append(Result(f"{verb}removed the object", severity, ref=ref, file=_file_of(res)))
+    return out
+
+
+def _check(stream: y.Stream, selected: _Items, opts: Options) -> list[Result]:
+    """``mode: check``: findings as results, nothing edited."""
+    result = _engine.run(stream, opts, apply=False, objects=selected.resources)
+    out = [_finding_result(f, selected) for f in result.findings]
+    out.extend(_change_results(result, selected, "warning", "would be "))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Output
+
+
+def _finish(stream: y.Stream, root: y.MappingNode, text: str, results: list[Result]) -> Output:
+    code = 1 if any(r.severity == "error" for r in results) else 0
+    rendered = [r.as_dict() for r in results]
+    if root.flow_style:
+        # JSON (or flow YAML) in: the runners need block YAML out, so re-render the whole list (JSON has no
+        # comments to keep).
+        data = _engine._to_json(_engine.load(text, FILE, HARD_LIMIT).docs[0].root)
+        data["results"] = rendered
+        return Output(render_block(data), code, results)
+    return Output(_splice_results(stream, root, text, rendered), code, results)
+
+
+def _splice_results(stream: y.Stream, root: y.MappingNode, text: str, results: list[dict[str, Any]]) -> str:
+    """Put ``results:`` into the (edited) ResourceList text: replace the old key or append one at the end."""
+    from capz_wi._edits import _Text
+
+    x = _Text(stream)
+    nl = stream.newline
+    delta = len(text) - len(stream.text)  # all edits lie inside `items`; offsets after it shift by delta
+    items = y.own_pair(root, "items")
+    items_end = x.after_line(x._value_end(*items)) if items else 0
+
+    def shift(offset: int) -> int:
+        return offset + delta if items and offset >= items_end else offset
+
+    indent = root.value[0][0].start_mark.column if root.value else 0
+    block = indent * " " + "results:"
+    block += (nl + render_block(results, indent, nl).rstrip(nl)) if results else " []"
+    block += nl
+    old = y.own_pair(root, "results")
+    if old is not None:
+        k, v = old
+        start, end = x.line_start(k.start_mark.index), x.after_line(x._value_end(k, v))
+        start, end = shift(start), shift(end)
+        return text[:start] + block + text[end:]
+    at = shift(x.after_line(x.content_end(root)))
+    head = text[:at]
+    if head and not head.endswith("\n"):
+        head += nl
+    return head + block + text[at:]
+
+
+def _fatal(results: list[Result]) -> Output:
+    """The input is unusable: a ResourceList with no items and the error (exit 1: the runners discard items)."""
+    data = {"apiVersion": API_VERSION, "kind": "ResourceList", "items": [], "results": [r.as_dict() for r in results]}
+    return Output(render_block(data), 1, results)
+
+
+def render_block(value: Any, indent: int = 0, nl: str = "\n") -> str:
+    """Block YAML for plain data: no anchors, ``null`` for None, strings quoted when YAML 1.1/1.2 would misread them."""
+    lines: list[str] = []
+    _emit(value, indent, lines)
+    return nl.join(lines) + nl
+
+
+def _scalar(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, dict):
+        return "{}"
+    if isinstance(v, list):
+        return "[]"
+    return y.render_scalar(str(v))
+
+
+def _emit(value: Any, indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    if isinstance(value, dict):
+        for k, v in value.items():
+            key = pad + y.render_scalar(str(k)) + ":"
+            if isinstance(v, dict) and v:
+                out.append(key)
+                _emit(v, indent + 2, out)
+            elif isinstance(v, list) and v:
+                out.append(key)
+                _emit(v, indent, out)
+            else:
+                out.append(key + " " + _scalar(v))
+    elif isinstance(value, list):
+        for v in value:
+            if isinstance(v, (dict, list)) and v:
+                sub: list[str] = []
+                _emit(v, indent + 2, sub)
+                sub[0] = pad + "- " + sub[0][indent + 2 :]
+                out.extend(sub)
+            else:
+                out.append(pad + "- " + _scalar(v))
+    else:
+        out.append(pad + _scalar(value))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console script ``capz-wi-krm``: ResourceList on stdin, ResourceList on stdout, errors on stderr."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help"):
+        sys.stdout.write(USAGE)
+        return 0
+    if args and args[0] == "--version":
+        from capz_wi import __version__
+
+        sys.stdout.write(f"capz-wi-krm {__version__}\n")
+        return 0
+    try:
+        out = process(sys.stdin.buffer.read())
+    except KeyboardInterrupt:
+        sys.stderr.write("capz-wi-krm: interrupted\n")
+        return 130
+    except Exception as exc:  # a bug: still one ResourceList on stdout, one line on stderr, exit 1
+        msg = f"internal error: {type(exc).__name__}; please report it"
+        out = _fatal([Result(msg, "error", where="capz-wi-krm")])
+    for line in out.stderr:
+        sys.stderr.write(line + "\n")
+    try:
+        sys.stdout.buffer.write(out.text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        return 1
+    return out.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
