@@ -69,3 +69,55 @@ def join_streams(texts: list[str]) -> str:
                 out += "---\n"
         out += t
     return out
+
+
+def _new_file_mode() -> int:
+    """The mode ``open(..., "w")`` would give a new file: 0o666 minus the umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_files(items: list[tuple[Path, bytes]]) -> None:
+    """Write several files all-or-nothing, as far as the file system allows.
+
+    Phase one writes every new content to a temporary file in the target's own directory (same file system, so
+    the rename is atomic), with the target's mode (a new file gets the umask's). Any failure there removes the
+    temporary files and raises InputError naming the file: no target has been touched. Phase two renames each
+    temporary file over its target with ``os.replace``. A symlink is followed: its target is rewritten, the link stays.
+    """
+    import tempfile
+
+    staged: list[tuple[str, str]] = []
+    try:
+        for path, data in items:
+            real = os.path.realpath(path)
+            try:
+                mode = os.stat(real).st_mode & 0o7777
+            except FileNotFoundError:
+                mode = _new_file_mode()
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".capz-wi.tmp",
+                                           dir=os.path.dirname(real) or ".")
+            except OSError as exc:
+                raise InputError(f"cannot write: {exc.strerror}", SourcePos(str(path), 1, 1),
+                                 "check that the directory is writable; no file was changed") from None
+            staged.append((tmp, real))
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, mode)
+            except OSError as exc:
+                raise InputError(f"cannot write: {exc.strerror}", SourcePos(str(path), 1, 1),
+                                 "no file was changed") from None
+    except BaseException:
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+    for tmp, real in staged:
+        os.replace(tmp, real)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from capz_wi import Options, TransformResult
-from capz_wi.cli._io import join_streams, read_sources, write_stdout
+from capz_wi.cli._io import Source, join_streams, read_sources, write_stdout
 
 ENV_CLIENT = ["AZURE_CLIENT_ID_USER_ASSIGNED_IDENTITY", "AZURE_CLIENT_ID"]
 
@@ -108,6 +108,114 @@ def summarize(name: str, result: TransformResult, quiet: bool) -> None:
         sys.stderr.write(f"  removed {r}\n")
 
 
+OUTPUTS = ("yaml", "json", "patch", "kustomize")
+
+
+def review_mode(output: str, out_dir: str | None, diff: bool, check: bool, in_place: bool, paths: list[str]) -> str:
+    """The one thing this run produces: yaml, json, patch, kustomize, diff, check, check+diff or in-place.
+
+    Raises click.UsageError (exit 2) for combinations that would silently ignore a flag.
+    """
+    import click
+
+    if output not in OUTPUTS:
+        raise click.UsageError(f"-o/--output must be one of {', '.join(OUTPUTS)}, not {output!r}")
+    if (output == "kustomize") != (out_dir is not None):
+        raise click.UsageError("-o kustomize needs --out-dir DIR, and --out-dir is only for -o kustomize")
+    if sum((check, in_place, output != "yaml")) > 1:
+        raise click.UsageError("--check, --in-place and -o json/patch/kustomize cannot be combined")
+    if diff and (in_place or output != "yaml"):
+        raise click.UsageError("--diff goes alone or with --check")
+    if in_place and (not paths or "-" in paths):
+        raise click.UsageError("--in-place rewrites files: give file or directory paths, not stdin")
+    if check:
+        return "check+diff" if diff else "check"
+    if in_place:
+        return "in-place"
+    return "diff" if diff else output
+
+
+def report_findings(result: TransformResult, quiet: bool) -> None:
+    """Warnings and errors only (--check and --in-place print their own one line per file)."""
+    for f in result.findings:
+        if f.severity == "error" or not quiet:
+            sys.stderr.write(f"{f}\n")
+
+
+def _counts(result: TransformResult) -> str:
+    objects = {(c.object.kind, c.object.namespace, c.object.name) for c in result.changes}
+    text = f"{len(result.changes)} change(s) in {len(objects)} object(s)"
+    return text + (f", {len(result.removed)} object(s) removed" if result.removed else "")
+
+
+def emit(mode: str, results: list[tuple[Source, str, TransformResult]], out_dir: str | None, quiet: bool) -> int:
+    """Write what ``mode`` asks for; returns the exit code. Every result here is ok (no error findings)."""
+    from capz_wi import _outputs
+
+    if mode in ("diff", "check+diff"):
+        import os
+
+        text = "".join(_outputs.unified_diff(old, r.text, s.name) for s, old, r in results)
+        if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+            text = _outputs.colorize_diff(text)
+        write_stdout(text.encode("utf-8"))
+    if mode == "diff":
+        return 0
+    if mode.startswith("check"):
+        dirty = False
+        for s, _, r in results:
+            for c in sorted(r.changes, key=lambda c: (c.pos.line, c.pos.column) if c.pos else (0, 0)):
+                sys.stderr.write(f"{c.pos or s.name}: would change {c}\n")
+            for ref in r.removed:
+                sys.stderr.write(f"{s.name}: would remove {ref}\n")
+            dirty = dirty or r.changed
+            if r.changed:
+                sys.stderr.write(f"capz-wi: {s.name}: would change: {_counts(r)}\n")
+            elif not quiet:
+                sys.stderr.write(f"capz-wi: {s.name}: nothing to change\n")
+        return 1 if dirty else 0
+    if mode == "in-place":
+        from capz_wi.cli._io import write_files
+
+        todo = [(s, r.text.encode("utf-8")) for s, _, r in results]
+        todo = [(s, data) for s, data in todo if data != s.data and s.path is not None]
+        write_files([(s.path, data) for s, data in todo if s.path is not None])
+        if not quiet:
+            rewritten = {id(s) for s, _ in todo}
+            for s, _, r in results:
+                state = f"rewritten, {_counts(r)}" if id(s) in rewritten else "nothing to change"
+                sys.stderr.write(f"capz-wi: {s.name}: {state}\n")
+        return 0
+    pairs = [(s, old, _outputs.pair_objects(old, r.text, r.removed, s.name)) for s, old, r in results]
+    if mode == "json":
+        items = [p.after for _, _, ps in pairs for p in ps if p.after is not None]
+        write_stdout(_outputs.render_json(_outputs.v1_list(items)).encode("utf-8"))
+    elif mode == "patch":
+        entries = _outputs.object_patches(p for _, _, ps in pairs for p in ps)
+        write_stdout(_outputs.render_json(entries, indent=2).encode("utf-8"))
+    else:  # kustomize
+        from pathlib import Path
+
+        from capz_wi.cli._io import write_files
+
+        assert out_dir is not None
+        files = _outputs.kustomize_overlay([(s.name, old, ps) for s, old, ps in pairs])
+        names = _outputs.resource_names([s.name for s, _, _ in pairs])
+        raw = {name: s.data for name, (s, _, _) in zip(names, pairs)}  # the inputs, byte for byte
+        directory = Path(out_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from capz_wi import InputError, SourcePos
+
+            raise InputError(f"cannot create the directory: {exc.strerror}", SourcePos(out_dir, 1, 1)) from None
+        write_files([(directory / n, raw.get(n, t.encode("utf-8"))) for n, t in files.items()])
+        if not quiet:
+            patched = sum(1 for _, _, ps in pairs for p in ps if p.changed)
+            sys.stderr.write(f"capz-wi: wrote {directory / _outputs.KUSTOMIZATION} ({patched} object(s) patched)\n")
+    return 0
+
+
 def register(app: typer.Typer) -> None:
     @app.command("transform")
     def transform_cmd(
@@ -129,6 +237,16 @@ def register(app: typer.Typer) -> None:
         template_mode: bool = IDENTITY_OPTIONS["template_mode"],
         provider_id_form: str = IDENTITY_OPTIONS["provider_id_form"],
         max_bytes: int = IDENTITY_OPTIONS["max_bytes"],
+        output: str = typer.Option(
+            "yaml", "--output", "-o", help="yaml (the manifest), json (a v1 List), patch (RFC 6902 per object) "
+            "or kustomize (an overlay in --out-dir)."
+        ),
+        out_dir: Optional[str] = typer.Option(None, "--out-dir", help="Directory for -o kustomize."),
+        diff: bool = typer.Option(False, "--diff", help="Print a unified diff (input vs output) per file."),
+        check: bool = typer.Option(
+            False, "--check", help="Write nothing; exit 1 and list the changes when anything would change."
+        ),
+        in_place: bool = typer.Option(False, "--in-place", "-i", help="Rewrite each file (atomically, all or none)."),
     ) -> int:
         """Rewrite manifests for workload identity: clusterctl generate cluster ... | capz-wi transform > out.yaml
 
@@ -142,13 +260,23 @@ def register(app: typer.Typer) -> None:
             control_plane_identity_id, worker_identity_id, role, only, replace_identities,
             replace_system_assigned, prune_secret, template_mode, provider_id_form, max_bytes,
         )
+        mode = review_mode(output, out_dir, diff, check, in_place, paths or [])
         sources = read_sources(paths or [])
-        results = [(s, run(load(s.data, s.name, opts.max_bytes), opts)) for s in sources]
+        # Transform everything before writing anything: a broken file anywhere means no output and no file touched.
+        results: list[tuple[Source, str, TransformResult]] = []
+        for s in sources:
+            stream = load(s.data, s.name, opts.max_bytes)
+            results.append((s, ("\ufeff" if stream.bom else "") + stream.text, run(stream, opts)))
         failed = False
-        for s, r in results:
-            summarize(s.name, r, quiet)
+        for s, _, r in results:
+            if mode in ("check", "in-place"):
+                report_findings(r, quiet)
+            else:
+                summarize(s.name, r, quiet)
             failed = failed or not r.ok
         if failed:
             return 1
-        write_stdout(join_streams([r.text for _, r in results]).encode("utf-8"))
-        return 0
+        if mode == "yaml":
+            write_stdout(join_streams([r.text for _, _, r in results]).encode("utf-8"))
+            return 0
+        return emit(mode, results, out_dir, quiet)
