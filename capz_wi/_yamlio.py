@@ -216,7 +216,7 @@ def check_duplicates(stream: Stream, doc: Doc) -> None:
 def is_null(node: Node | None) -> bool:
     return node is None or (
         isinstance(node, ScalarNode)
-        and node.style is None
+        and not node.style  # plain: None from ruamel's composer, "" from libyaml's
         and node.tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "?")
         and node.value in ("", "~", "null", "Null", "NULL")
     )
@@ -236,7 +236,7 @@ def pairs(node: Node | None) -> Iterator[tuple[ScalarNode, Node]]:
     merges: list[Node] = []
     own: set[str] = set()
     for k, v in node.value:
-        if isinstance(k, ScalarNode) and k.value == "<<" and k.style is None:
+        if isinstance(k, ScalarNode) and k.value == "<<" and not k.style:
             merges.append(v)
             continue
         if isinstance(k, ScalarNode):
