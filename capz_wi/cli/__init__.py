@@ -21,6 +21,7 @@ from capz_wi import CapzWiError, InputError, OptionsError, __version__
 COMMANDS = (
     "transform",
     "rules",
+    "quickstart",
     "fn",
 )
 
