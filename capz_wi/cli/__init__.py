@@ -23,6 +23,7 @@ COMMANDS = (
     "rules",
     "quickstart",
     "fn",
+    "migrate",
 )
 
 EXIT_HELP = "Exit codes: 0 ok; 1 bad input, refused edit or findings; 2 usage or invalid options; 3 internal error."
