@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from capz_wi._check import CheckResult, check
 from capz_wi._document import ObjectRef
 from capz_wi._engine import transform, transform_objects
 from capz_wi._errors import (
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CapzWiError",
     "Change",
+    "CheckResult",
     "ConflictError",
     "Finding",
     "InputError",
@@ -39,6 +41,7 @@ __all__ = [
     "TransformResult",
     "YamlSyntaxError",
     "__version__",
+    "check",
     "transform",
     "transform_objects",
 ]

@@ -24,6 +24,7 @@ COMMANDS = (
     "quickstart",
     "fn",
     "migrate",
+    "check",
 )
 
 EXIT_HELP = "Exit codes: 0 ok; 1 bad input, refused edit or findings; 2 usage or invalid options; 3 internal error."

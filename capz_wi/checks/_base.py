@@ -1,0 +1,44 @@
+"""What every check module shares: the ``CheckContext`` (the rules' read-only ``Context`` plus the schemas and the
+placeholder switch) and ``finding`` to build a located ``Finding``.
+
+A check module has ``ID`` (kebab-case), ``CODE`` (stable, ``CWI0NN``), ``SEVERITY`` (the usual one), ``HINT``
+(how to fix it, naming the ``capz-wi transform`` option that does where one does), ``MATCH`` (which objects it
+looks at) and ``check(res, ctx)``, a generator of ``Finding``s. The module docstring is the documentation: its
+first line is the title, and it shows an input that triggers the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from capz_wi._crds import SchemaSet
+from capz_wi._document import Resource
+from capz_wi._options import PLACEHOLDER
+from capz_wi._report import Finding, Severity
+from capz_wi.rules._base import IDENTITY_REFERRERS, MACHINE_SPEC, Context, Match
+
+__all__ = ["IDENTITY_REFERRERS", "MACHINE_SPEC", "CheckContext", "Findings", "Match", "finding", "has_placeholder"]
+
+Findings = Iterator[Finding]
+
+
+class CheckContext(Context):
+    """The rules' Context plus what only checks need: the schemas and whether ``${VAR}`` is allowed."""
+
+    def __init__(self, objects: list[Resource], schemas: SchemaSet, *, allow_placeholders: bool) -> None:
+        super().__init__(objects)
+        self.schemas = schemas
+        self.allow_placeholders = allow_placeholders
+
+    def identities(self) -> list[Resource]:
+        return [r for r in self.objects if r.is_infra("AzureClusterIdentity")]
+
+
+def finding(res: Resource, path: tuple[str | int, ...], message: str, severity: Severity = "error") -> Finding:
+    """A finding about ``res`` at ``path`` (its nearest existing ancestor when the field is absent)."""
+    return Finding(severity, message, res.ref, res.pos(*path))
+
+
+def has_placeholder(value: str | None) -> bool:
+    """True for a value holding ``${VAR}``: the placeholder check reports it, the other checks leave it alone."""
+    return value is not None and bool(PLACEHOLDER.search(value))
