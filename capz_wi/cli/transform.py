@@ -8,48 +8,8 @@ from typing import Optional
 import typer
 
 from capz_wi import Options, TransformResult
+from capz_wi.cli._fast import ENV_CLIENT, options_from_cli, summarize  # shared with the fast path
 from capz_wi.cli._io import Source, join_streams, read_sources, write_stdout
-
-ENV_CLIENT = ["AZURE_CLIENT_ID_USER_ASSIGNED_IDENTITY", "AZURE_CLIENT_ID"]
-
-
-def options_from_cli(
-    identity_id: Optional[str],
-    subscription_id: Optional[str],
-    resource_group: Optional[str],
-    identity_name: Optional[str],
-    client_id: Optional[str],
-    tenant_id: Optional[str],
-    control_plane_identity_id: Optional[str],
-    worker_identity_id: Optional[str],
-    role: Optional[list[str]],
-    only: Optional[list[str]],
-    replace_identities: bool,
-    replace_system_assigned: bool,
-    prune_secret: bool,
-    template_mode: bool,
-    provider_id_form: str,
-    max_bytes: int,
-) -> Options:
-    return Options(
-        identity_id=identity_id,
-        subscription_id=subscription_id,
-        resource_group=resource_group,
-        identity_name=identity_name,
-        client_id=client_id,
-        tenant_id=tenant_id,
-        control_plane_identity_id=control_plane_identity_id,
-        worker_identity_id=worker_identity_id,
-        roles=tuple(role) if role else ("control-plane", "worker"),  # type: ignore[arg-type]
-        only=tuple(only or ()),
-        replace_identities=replace_identities,
-        replace_system_assigned=replace_system_assigned,
-        prune_secret=prune_secret,
-        template_mode=template_mode,
-        provider_id_form=provider_id_form,  # type: ignore[arg-type]
-        max_bytes=max_bytes,
-    )
-
 
 IDENTITY_OPTIONS = dict(
     identity_id=typer.Option(
@@ -89,23 +49,6 @@ IDENTITY_OPTIONS = dict(
     ),
     max_bytes=typer.Option(64 * 1024 * 1024, "--max-bytes", help="Input size limit in bytes."),
 )
-
-
-def summarize(name: str, result: TransformResult, quiet: bool) -> None:
-    for f in result.findings:
-        if f.severity == "error" or not quiet:
-            sys.stderr.write(f"{f}\n")
-    if quiet:
-        return
-    if not result.changed:
-        sys.stderr.write(f"capz-wi: {name}: nothing to change\n")
-        return
-    objects = {(c.object.kind, c.object.namespace, c.object.name) for c in result.changes}
-    sys.stderr.write(f"capz-wi: {name}: {len(result.changes)} change(s) in {len(objects)} object(s)\n")
-    for c in result.changes:
-        sys.stderr.write(f"  {c}\n")
-    for r in result.removed:
-        sys.stderr.write(f"  removed {r}\n")
 
 
 OUTPUTS = ("yaml", "json", "patch", "kustomize")
