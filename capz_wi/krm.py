@@ -111,8 +111,8 @@ class _Items:
     """The ResourceList's items: the resources the engine sees, and a line index to map positions back to them."""
 
     resources: list[Resource]
-    starts: list[int]  # 1-based first line of each resource, ascending
-    ends: list[int]
+    starts: list[tuple[int, int]]  # 1-based (line, column) where each resource starts, ascending
+    ends: list[tuple[int, int]]
 
     @classmethod
     def select(cls, stream: y.Stream, doc: y.Doc, items: y.SequenceNode | None) -> _Items:
@@ -124,16 +124,26 @@ class _Items:
                 continue  # not a resource (kpt passes kustomization.yaml): untouched
             if _annotation(node, LOCAL_CONFIG) == "true":
                 continue  # the Kptfile, function configs: untouched
+            if y.scalar(y.get(node, "kind")) == "List" and y.scalar(y.get(node, "apiVersion")) == "v1":
+                # a v1 List item: its own items are the objects. Their "document" is the List, so that removing
+                # one (pruneSecret) removes it from the List, not from the ResourceList.
+                sub = y.get(node, "items")
+                inner = y.Doc(doc.index, node)
+                for j, obj in enumerate(sub.value if isinstance(sub, y.SequenceNode) else []):
+                    if isinstance(obj, y.MappingNode) and y.scalar(y.get(obj, "kind")):
+                        res.append(Resource(stream, inner, obj, item=j))
+                continue
             res.append(Resource(stream, doc, node, item=i))
-        starts = [r.node.start_mark.line + 1 for r in res]
-        ends = [r.node.end_mark.line + 1 for r in res]
+        starts = [(r.node.start_mark.line + 1, r.node.start_mark.column + 1) for r in res]
+        ends = [(r.node.end_mark.line + 1, r.node.end_mark.column + 1) for r in res]
         return cls(res, starts, ends)
 
     def at(self, pos: Any, ref: ObjectRef | None) -> Resource | None:
         """The item holding a position of the ResourceList text (else the one with ``ref``)."""
         if pos is not None and pos.line:
-            i = bisect.bisect_right(self.starts, pos.line) - 1
-            if i >= 0 and pos.line <= self.ends[i]:
+            at = (pos.line, pos.column)  # (line, column), not line alone: JSON input is one line
+            i = bisect.bisect_right(self.starts, at) - 1
+            if i >= 0 and at <= self.ends[i]:
                 return self.resources[i]
         if ref is not None:
             for r in self.resources:
@@ -268,7 +278,7 @@ def process(data: bytes) -> Output:
     try:
         opts = options_from_config(_engine._to_json(y.get(root, "functionConfig")) if y.get(root, "functionConfig") else None)
     except ConfigError as exc:
-        results.append(Result(exc.message, "error", path=exc.path, where="functionConfig"))
+        results.append(Result(exc.message, "error", ref=_config_ref(root), path=exc.path, where="functionConfig"))
         return _finish(stream, root, text, results)
     if len(data) > opts.max_bytes:
         results.append(
@@ -285,10 +295,24 @@ def process(data: bytes) -> Output:
                 results.extend(_change_results(result, selected))
                 text = result.text.removeprefix("\ufeff")
     except OptionsError as exc:
-        results.append(Result(_options_message(exc), "error", path=_config_path(root, exc.field), where="functionConfig"))
+        results.append(
+            Result(
+                _options_message(exc), "error", ref=_config_ref(root), path=_config_path(root, exc.field),
+                where="functionConfig",
+            )
+        )
     except (InputError, ConflictError) as exc:
         results.append(_input_result(exc, selected))
     return _finish(stream, root, text, results)
+
+
+def _config_ref(root: y.MappingNode) -> ObjectRef | None:
+    """The functionConfig as a resourceRef, so that kpt prints which config is wrong."""
+    fc = y.get(root, "functionConfig")
+    api, kind = y.scalar(y.get(fc, "apiVersion")), y.scalar(y.get(fc, "kind"))
+    if not api or not kind:
+        return None
+    return ObjectRef(api, kind, y.scalar(y.get(fc, "metadata", "name")) or "", y.scalar(y.get(fc, "metadata", "namespace")))
 
 
 def _config_path(root: y.MappingNode, name: str) -> str:

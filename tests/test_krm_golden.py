@@ -57,3 +57,14 @@ def test_every_example_is_a_case() -> None:
         assert (c.expected / "results.yaml").exists() or (c.expected / "diff.patch").exists(), c.name
     for name in names:
         assert f"examples/{name}" in readme, f"krm-function/README.md does not mention examples/{name}"
+
+
+def test_metadata_has_the_catalog_fields() -> None:
+    """krm-function/metadata.yaml carries what the catalog's verify-docs requires, and lists every example."""
+    root = Path(__file__).resolve().parent.parent / "krm-function"
+    meta = load_yaml((root / "metadata.yaml").read_text())
+    for key in ("image", "description", "tags", "sourceURL", "examplePackageURLs", "emails", "license"):
+        assert meta.get(key), key
+    assert "mutator" in meta["tags"]
+    listed = sorted(u.rsplit("/", 1)[1] for u in meta["examplePackageURLs"])
+    assert listed == sorted(c.dir.name for c in CASES if "examples" in c.dir.parts)
