@@ -255,7 +255,7 @@ def validate(res: Resource, schemas: SchemaSet) -> list[Violation]:
         return [
             Violation(
                 ("apiVersion",),
-                f"{res.api_version} is not served by {schemas.source} (served: "
+                f"{res.api_version} is not served (served: "
                 + ", ".join(f"{res.group}/{v}" for v in served) + ")",
                 res.pos("apiVersion"),
             )
