@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from capz_wi._check import CheckResult, check
+from typing import Any as _Any
+
 from capz_wi._document import ObjectRef
 from capz_wi._engine import transform, transform_objects
 from capz_wi._errors import (
@@ -46,10 +47,29 @@ __all__ = [
     "transform_objects",
 ]
 
-for _name in __all__:
-    _obj = globals()[_name]
-    if hasattr(_obj, "__module__") and not isinstance(_obj, str):
+#: Exports loaded on first use: ``capz-wi transform`` and ``import capz_wi`` never pay for the check engine (CRDs).
+_LAZY = {"check": "capz_wi._check", "CheckResult": "capz_wi._check"}
+
+
+def _set_module(obj: _Any) -> None:
+    if hasattr(obj, "__module__") and not isinstance(obj, str):
         try:
-            _obj.__module__ = "capz_wi"
+            obj.__module__ = "capz_wi"
         except (AttributeError, TypeError):
             pass
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _LAZY:
+        import importlib
+
+        obj = getattr(importlib.import_module(_LAZY[name]), name)
+        _set_module(obj)
+        globals()[name] = obj
+        return obj
+    raise AttributeError(f"module 'capz_wi' has no attribute {name!r}")
+
+
+for _name in __all__:
+    if _name not in _LAZY:
+        _set_module(globals()[_name])
