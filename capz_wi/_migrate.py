@@ -100,6 +100,7 @@ ROLLOUT = {
     "ClusterClass": "the topology controller rebases every Cluster of this class, rolling its machines",
     "AzureCluster": "none; CAPZ authenticates with the new identity from its next reconcile",
     "AzureManagedControlPlane": "none; CAPZ authenticates with the new identity from its next reconcile",
+    "AzureClusterIdentity": "none; CAPZ reads the identity again on its next reconcile",
 }
 
 IMMUTABLE = {
@@ -217,6 +218,22 @@ def key_of(res: Resource) -> Key:
     return (res.kind, res.effective_namespace, res.name)
 
 
+def _in_use(objects: list[Resource], index: dict[Key, Resource]) -> set[int]:
+    """ids of the objects in use: every object of a kind that is never copied (Cluster, AzureCluster,
+    KubeadmControlPlane, MachineDeployment, ClusterClass, ...) and whatever they reach through references.
+    Templates and identities superseded by an earlier migration are reachable from nothing, so they stay put."""
+    todo = [r for r in objects if r.kind not in COPY_KINDS and r.kind != "AzureClusterIdentity"]
+    seen = {id(r) for r in todo}
+    while todo:
+        r = todo.pop()
+        for _, target in references(r):
+            t = index.get(target)
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                todo.append(t)
+    return seen
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Names
 
@@ -288,6 +305,7 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
         for path, target in references(r):
             referrers.setdefault(target, []).append((r, path))
 
+    in_use = _in_use(objects, index)
     work: dict[int, _Work] = {}
     renames: dict[Key, str] = {}
 
@@ -321,8 +339,8 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
             w.edits.append(("remove", ("metadata", "finalizers"), None))
         w.details.insert(0, f"copy of {r.name}")
         for referrer, path in referrers.get(key_of(r), []):
-            if referrer.kind == "MachineSet":
-                continue  # owned by its MachineDeployment, which is repointed
+            if referrer.kind == "MachineSet" or id(referrer) not in in_use:
+                continue  # owned by its MachineDeployment (repointed), or a superseded object kept for rollback
             repoint(referrer, path, w.name)
         if r.kind == "AzureMachineTemplate":
             rename_secret_refs(r.effective_namespace, r.name + AZURE_JSON, w.name + AZURE_JSON)
@@ -339,7 +357,7 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
 
     def rename_secret_refs(ns: str, old: str, new: str) -> None:
         for r in objects:
-            if r.effective_namespace != ns:
+            if r.effective_namespace != ns or id(r) not in in_use:
                 continue
             for path in _files_paths(r):
                 if r.value(*path) != old:
@@ -351,14 +369,13 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
                     rename(r)
 
     # Seeds: objects the rules would change. Copy kinds and identities only when in use, so the old objects
-    # left behind by an earlier migration (unreferenced) are not migrated again.
-    in_use = set(referrers)
+    # left behind by an earlier migration (no longer reachable) are not migrated again.
     for r in objects:
         rule_edits = by_obj.get(id(r))
         if not rule_edits or r.kind not in COPY_KINDS | IN_PLACE_KINDS:
             continue
         if r.kind in COPY_KINDS or r.kind == "AzureClusterIdentity":
-            if key_of(r) not in in_use:
+            if id(r) not in in_use:
                 continue
         type_change = any(e.path == ("spec", "type") for e in rule_edits)
         if r.kind in COPY_KINDS or (r.kind == "AzureClusterIdentity" and type_change):
@@ -399,7 +416,15 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
         for w in emitted
         if w.action == "create" and w.res.kind in IMMUTABLE
     )
-    kept_findings = tuple(f for f in findings if not (f.rule == "identity-type" and f.severity == "warning"))
+    # Findings about objects left alone (superseded, not in use) are noise; the identity-type and
+    # no-client-secret warnings describe the in-place transform, which the plan's cleanup replaces here.
+    in_use_keys = {key_of(r) for r in objects if id(r) in in_use}
+    kept_findings = tuple(
+        f
+        for f in findings
+        if not (f.severity == "warning" and f.rule in ("identity-type", "no-client-secret"))
+        and (f.object is None or (f.object.kind, f.object.namespace or "default", f.object.name) in in_use_keys)
+    )
     file = ", ".join(s.file for s in streams) or "<stdin>"
     return MigrationResult(
         "".join(("---\n" if i else "") + t for i, t in enumerate(texts)),
@@ -414,7 +439,7 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
 def _describe(e: Edit) -> str:
     path = ".".join(str(p) for p in e.path)
     if isinstance(e, RemoveField) or e.op == "remove":
-        return f"remove {path}"
+        return f"remove {path}" + ("" if e.redact or e.old is None else f" ({_short(e.old)})")
     return f"{path}: {_short(e.old)} -> {_short(e.new)}" if e.op == "set" else f"{path} += {_short(e.new)}"
 
 
