@@ -34,21 +34,25 @@ __all__ = [
     "Finding",
     "InputError",
     "InputTooLargeError",
+    "MigrationResult",
     "NotAResourceError",
     "ObjectRef",
     "Options",
     "OptionsError",
+    "PlanStep",
     "SourcePos",
     "TransformResult",
     "YamlSyntaxError",
     "__version__",
     "check",
+    "migrate",
     "transform",
     "transform_objects",
 ]
 
 #: Exports loaded on first use: ``capz-wi transform`` and ``import capz_wi`` never pay for the check engine (CRDs).
 _LAZY = {"check": "capz_wi._check", "CheckResult": "capz_wi._check"}
+_LAZY.update(dict.fromkeys(("migrate", "MigrationResult", "PlanStep"), "capz_wi._migrate"))
 
 
 def _set_module(obj: _Any) -> None:
