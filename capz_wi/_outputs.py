@@ -219,8 +219,8 @@ def make_patch(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, 
     to run (stefankoegl/python-json-patch#151); committed overlays and golden files would churn. The subclass
     walks keys in document order instead (the fix proposed upstream in stefankoegl/python-json-patch#174). Its
     ``move`` detection can emit chained operations in an order that does not reproduce the target
-    (stefankoegl/python-json-patch#160), so the result is applied once and checked; when it does not give ``after``
-    exactly, plain ``add``/``remove``/``replace`` operations on the differing top-level fields are used instead.
+    (stefankoegl/python-json-patch#160; hypothesis finds cases that even fail to apply), so the result is applied
+    once and checked; when it does not give ``after`` exactly, plain ``add``/``remove``/``replace`` operations on the differing top-level fields are used instead.
     """
     import jsonpatch
 
@@ -239,16 +239,22 @@ def make_patch(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, 
     builder = _Ordered(before, after, jsonpatch.JsonPatch.json_dumper, pointer_cls=jsonpatch.JsonPointer)
     builder._compare_values("", None, before, after)
     ops: list[dict[str, Any]] = list(builder.execute())
-    if jsonpatch.apply_patch(before, ops) == after:
-        return ops
+    try:
+        if _same(jsonpatch.apply_patch(before, ops), after):
+            return ops
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+        pass  # an index out of bounds from a chained move: fall back as well
     ops = [{"op": "remove", "path": "/" + _pointer(k)} for k in before if k not in after]
     for k, v in after.items():
-        if before.get(k, _MISSING) != v:
+        if k not in before or not _same(before[k], v):
             ops.append({"op": "replace" if k in before else "add", "path": "/" + _pointer(k), "value": v})
     return ops
 
 
-_MISSING = object()
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON (``True`` is not ``1``, ``1`` is not ``1.0``), which Python's ``==`` does not check."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
 def _pointer(key: str) -> str:

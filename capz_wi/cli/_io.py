@@ -97,8 +97,7 @@ def write_files(items: list[tuple[Path, bytes]]) -> None:
             except FileNotFoundError:
                 mode = _new_file_mode()
             try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".capz-wi.tmp",
-                                           dir=os.path.dirname(real) or ".")
+                fd, tmp = tempfile.mkstemp(prefix=".capz-wi-", suffix=".tmp", dir=os.path.dirname(real) or ".")
             except OSError as exc:
                 raise InputError(f"cannot write: {exc.strerror}", SourcePos(str(path), 1, 1),
                                  "check that the directory is writable; no file was changed") from None
