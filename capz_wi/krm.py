@@ -68,6 +68,7 @@ class Result:
     proposed: Any = None
     file: dict[str, Any] = field(default_factory=dict)
     rule: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
     where: str = ""  # for the stderr line: "functionConfig", "<ResourceList>:3:1", ...
 
     def as_dict(self) -> dict[str, Any]:
@@ -83,8 +84,9 @@ class Result:
             d["field"] = fld
         if self.file:
             d["file"] = dict(self.file)
-        if self.rule:
-            d["tags"] = {"rule": self.rule}
+        tags = self.tags or ({"rule": self.rule} if self.rule else {})
+        if tags:
+            d["tags"] = dict(tags)
         return d
 
     def line(self) -> str:
@@ -92,7 +94,8 @@ class Result:
         parts = [p for p in (self.where, _file_text(self.file)) if p]
         subject = " ".join(p for p in (str(self.ref) if self.ref else "", self.path) if p)
         head = ": ".join(parts + ([subject] if subject else []))
-        tail = f" ({self.rule})" if self.rule else ""
+        rule = self.tags.get("code") or self.tags.get("rule") or self.rule
+        tail = f" ({rule})" if rule else ""
         return f"capz-wi-krm: {self.severity}: {head + ': ' if head else ''}{self.message}{tail}"
 
 
@@ -287,7 +290,7 @@ def process(data: bytes) -> Output:
         return _finish(stream, root, text, results)
     try:
         if opts.mode == "check":
-            results.extend(_check(stream, selected, opts))
+            results.extend(_check(selected, opts))
         else:
             result = _engine.run(stream, opts, objects=selected.resources)
             results.extend(_finding_result(f, selected) for f in result.findings)
@@ -364,25 +367,39 @@ def _krm_words(message: str) -> str:
     return message
 
 
-def _change_results(result: TransformResult, selected: _Items, severity: str = "info", verb: str = "") -> list[Result]:
+def _change_results(result: TransformResult, selected: _Items) -> list[Result]:
     out = []
     for c in result.changes:
         res = selected.at(c.pos, c.object)
-        msg = verb + _change_message(c)
         out.append(
-            Result(msg, severity, ref=c.object, path=c.path, current=c.old, proposed=c.new, file=_file_of(res), rule=c.rule)
+            Result(_change_message(c), "info", ref=c.object, path=c.path, current=c.old, proposed=c.new, file=_file_of(res), rule=c.rule)
         )
     for ref in result.removed:
         res = selected.at(None, ref)
-        out.append(Result(f"{verb}removed the object", severity, ref=ref, file=_file_of(res)))
+        out.append(Result("removed the object", "info", ref=ref, file=_file_of(res)))
     return out
 
 
-def _check(stream: y.Stream, selected: _Items, opts: Options) -> list[Result]:
-    """``mode: check``: findings as results, nothing edited."""
-    result = _engine.run(stream, opts, apply=False, objects=selected.resources)
-    out = [_finding_result(f, selected) for f in result.findings]
-    out.extend(_change_results(result, selected, "warning", "would be "))
+def _check(selected: _Items, opts: Options) -> list[Result]:
+    """``mode: check``: the findings of ``capz_wi.check`` as results, nothing edited.
+
+    The check engine reads text; it gets the selected items as a JSON stream, so its positions are not the
+    ResourceList's: results are matched back to the items by object and keep the field paths.
+    """
+    import json
+
+    from capz_wi import check
+
+    source = "".join("---\n" + json.dumps(_engine._to_json(r.node)) + "\n" for r in selected.resources)
+    found = check(source, opts, file=FILE)
+    out = []
+    for f in found.findings:
+        res = selected.at(None, f.object)
+        msg = f.message + (f"; {f.hint}" if f.hint else "")
+        tags = {"rule": f.rule, **({"code": f.code} if f.code else {})}
+        out.append(
+            Result(msg, f.severity, ref=f.object, path=f.pos.path if f.pos else "", file=_file_of(res), tags=tags)
+        )
     return out
 
 

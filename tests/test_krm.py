@@ -352,14 +352,28 @@ def test_new_strings_yaml11_would_misread_are_quoted_in_results() -> None:
 # mode: check
 
 
-def test_check_mode_reports_and_edits_nothing() -> None:
+def test_check_mode_reports_findings_and_edits_nothing() -> None:
     src = wrap(DOCS, transformer(SPEC + "mode: check\n"))
     out, rl = run(src)
     assert without_results(out.text) == src
-    assert rl["results"], "check reports what is not workload identity yet"
-    assert all(r["severity"] in ("warning", "error", "info") for r in rl["results"])
-    assert any(r.get("resourceRef", {}).get("kind") == "AzureClusterIdentity" for r in rl["results"])
-    assert out.exit_code == (1 if any(r["severity"] == "error" for r in rl["results"]) else 0)
+    assert out.exit_code == 1
+    ident = [r for r in rl["results"] if r.get("resourceRef", {}).get("name") == "cluster-identity"]
+    assert {"CWI001", "CWI002"} <= {r["tags"]["code"] for r in ident}
+    assert all(r["file"] == {"path": "cluster.yaml", "index": 2} for r in ident)
+    assert any(r["severity"] == "error" and r["field"]["path"] == "spec.type" for r in ident)
+    assert len(out.stderr) == len([r for r in rl["results"] if r["severity"] == "error"])
+    assert "(CWI001)" in "".join(out.stderr)
+
+
+def test_check_mode_passes_on_the_transform_output() -> None:
+    """What the function writes in transform mode is what its check mode accepts."""
+    docs = DOCS[:3]
+    transformed, _ = run(wrap(docs, transformer(SPEC + "pruneSecret: true\n")))
+    again = wrap(item_texts(transformed.text), transformer(SPEC + "mode: check\n"))
+    out, rl = run(again)
+    assert out.exit_code == 0, out.stderr
+    assert [r for r in rl.get("results") or [] if r["severity"] == "error"] == []
+    assert without_results(out.text) == again
 
 
 # ---------------------------------------------------------------------------------------------------------------
