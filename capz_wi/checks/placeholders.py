@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from capz_wi import _yamlio as y
 from capz_wi._document import Resource
+from capz_wi._errors import SourcePos
 from capz_wi._options import PLACEHOLDER
 from capz_wi._report import Finding
 from capz_wi.checks._base import CheckContext, Findings
@@ -38,8 +39,18 @@ def check(res: Resource, ctx: CheckContext) -> Findings:
         names = sorted(set(PLACEHOLDER.findall(str(node.value))))
         if names:
             dotted = ".".join(str(p) for p in path)
-            pos = res.stream.pos(node, res.doc.index, dotted)
-            yield Finding("warning", f"unresolved placeholder {', '.join(names)}", res.ref, pos)
+            yield Finding("warning", f"unresolved placeholder {', '.join(names)}", res.ref, _at_first(res, node, dotted))
+
+
+def _at_first(res: Resource, node: y.ScalarNode, dotted: str) -> SourcePos:
+    """The position of the first ``${`` in the scalar's source text (inside a block scalar, its own line)."""
+    pos = res.stream.pos(node, res.doc.index, dotted)
+    text = res.stream.text
+    off = text.find("${", node.start_mark.index, node.end_mark.index)
+    if off < 0:  # written with escapes in a quoted scalar: keep the scalar's start
+        return pos
+    line = text.count("\n", 0, off) + 1
+    return SourcePos(pos.file, line, off - (text.rfind("\n", 0, off) + 1) + 1, pos.index, dotted)
 
 
 def _scalars(node: y.Node, path: tuple[str | int, ...]) -> Iterator[tuple[y.ScalarNode, tuple[str | int, ...]]]:
