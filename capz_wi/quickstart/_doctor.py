@@ -230,7 +230,7 @@ def _check_credentials(st: _State, f: TextFile) -> None:
                 st.add(
                     "credential-subject",
                     f"credential {name}: subject {sub!r} has uppercase letters",
-                    f"Entra matches subjects case-sensitively and tokens carry {lower[sub.lower()]!r}; use that",
+                    f"use {lower[sub.lower()]!r}, what the tokens carry (Entra matches subjects case-sensitively)",
                     spos,
                 )
             else:
@@ -247,7 +247,7 @@ def _check_credentials(st: _State, f: TextFile) -> None:
             st.add(
                 "credential-audience",
                 f"credential {name}: audiences {auds!r} lack {AUDIENCE!r}",
-                f"set audiences to [{AUDIENCE!r}]; the CAPZ and ASO tokens are requested for that audience",
+                f"set audiences to [{AUDIENCE!r}], the audience of the CAPZ and ASO tokens",
                 apos,
             )
     for sub in expected:
@@ -271,7 +271,7 @@ def _check_issuers(st: _State) -> None:
             st.add(
                 "issuer-form",
                 f"{iss.label}: issuer host {host!r} has uppercase letters",
-                "write the host in lowercase everywhere; Entra compares issuers case-sensitively",
+                "write the host in lowercase everywhere (Entra compares issuers case-sensitively)",
                 iss.pos,
             )
     if not st.issuers:
@@ -282,7 +282,7 @@ def _check_issuers(st: _State) -> None:
             st.add(
                 "issuer-mismatch",
                 f"{iss.label}: issuer {iss.value!r} differs from {ref.value!r} ({ref.label}): {_difference(iss.value, ref.value)}",
-                f"use exactly {ref.value!r} everywhere; Entra compares the issuer character for character (AADSTS70021)",
+                f"use exactly {ref.value!r} everywhere (Entra compares the issuer character for character: AADSTS70021)",
                 iss.pos,
             )
 
@@ -312,9 +312,13 @@ def _check_jwks(st: _State, f: TextFile) -> None:
     keys = y.get(root, "keys")
     entries = [(y.to_python(k), k) for k in keys.value] if isinstance(keys, y.SequenceNode) else []
     kpos = _pos(stream, keys if keys is not None else root)
+    checked: set[str] = set()
     for name, key in st.inp.public_keys:
-        want = jwk(key)
         kid = key_id(key)
+        if kid in checked:  # sa.pub and sa.key of one pair
+            continue
+        checked.add(kid)
+        want = jwk(key)
         material = {k: v for k, v in want.items() if k in ("n", "e", "x", "y", "crv")}
         by_kid = [(e, n) for e, n in entries if isinstance(e, dict) and e.get("kid") == kid]
         same = [(e, n) for e, n in entries if isinstance(e, dict) and all(e.get(k) == v for k, v in material.items())]
