@@ -251,7 +251,6 @@ def make_patch(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, 
     return ops
 
 
-
 def _same(a: Any, b: Any) -> bool:
     """Equal as JSON (``True`` is not ``1``, ``1`` is not ``1.0``), which Python's ``==`` does not check."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)

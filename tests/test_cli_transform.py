@@ -293,3 +293,26 @@ def test_several_files_each_its_own_stream(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr.decode()
     single = run_cli(["transform", "-o", "patch", str(paths["one"]), *ID_ARGS], cwd=tmp_path)
     assert json.loads(proc.stdout) == json.loads(single.stdout) * 2
+
+
+def test_pre_commit_hook_runs_the_check(tmp_path: Path) -> None:
+    """The hook definition is valid pre-commit YAML, matches *.yaml/*.yml only, and its entry gates as --check does."""
+    import re
+    import shlex
+
+    from ruamel.yaml import YAML
+
+    [hook] = YAML(typ="safe", pure=True).load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "capz-wi-check" and hook["language"] == "python"
+    files = re.compile(hook["files"])
+    assert [bool(files.search(n)) for n in ("a.yaml", "b/c.yml", "d.json", "yaml.txt")] == [True, True, False, False]
+    entry = shlex.split(hook["entry"])
+    assert entry[:3] == ["capz-wi", "transform", "--check"]
+    paths = _tree(tmp_path, clean=CLEAN, dirty=DIRTY)
+    before = _snapshot(paths)
+    # pre-commit runs `entry args... file...`
+    ok = run_cli([*entry[1:], *ID_ARGS, str(paths["clean"])], cwd=tmp_path)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, b"", b"")
+    bad = run_cli([*entry[1:], *ID_ARGS, str(paths["clean"]), str(paths["dirty"])], cwd=tmp_path)
+    assert bad.returncode == 1 and b"dirty.yaml:127:3: would change AzureClusterIdentity" in bad.stderr
+    assert _snapshot(paths) == before
