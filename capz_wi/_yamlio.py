@@ -180,7 +180,62 @@ def load_stream(text: str, file: str = "<stdin>", *, bom: bool = False) -> Strea
     for doc in stream.docs:
         if doc.root is not None:
             check_duplicates(stream, doc)
+    if "&" in text and "*" in text:  # only an alias (to an anchor) can repeat a node
+        for doc in stream.docs:
+            if doc.root is not None:
+                check_aliases(stream, doc)
     return stream
+
+
+#: Nodes that aliases may repeat in one document: this many, or ten times the document's own nodes if more.
+MAX_ALIAS_NODES = 100_000
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_aliases(stream: Stream, doc: Doc) -> None:
+    """Refuse a document that refers to itself, or whose aliases repeat more than MAX_ALIAS_NODES nodes.
+
+    Composing keeps an alias as a shared node, so a "billion laughs" costs nothing until something turns nodes
+    into data (a rule reading a field, JSON output, a KRM functionConfig), which would then expand it without
+    bound; a recursive alias would never end. Counted once per distinct node, iteratively.
+    """
+    assert doc.root is not None
+    sizes: dict[int, int] = {}  # expanded size of each finished node
+    open_: set[int] = set()  # nodes on the current path
+    stack: list[tuple[Node, bool]] = [(doc.root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if done:
+            open_.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in kids)
+            continue
+        if key in sizes:
+            continue
+        if key in open_:
+            raise InputError(
+                "recursive alias: a node contains itself",
+                stream.pos(node, doc.index),
+                "Kubernetes objects cannot be recursive; write the data out instead of aliasing it",
+            )
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in kids if id(c) not in sizes)
+    total = sizes[id(doc.root)]
+    if total - len(sizes) > max(MAX_ALIAS_NODES, 10 * len(sizes)):
+        raise InputError(
+            f"aliases expand this document to {total} nodes ({len(sizes)} written)",
+            stream.pos(doc.root, doc.index),
+            "write the data out instead of aliasing it (this looks like a YAML 'billion laughs')",
+        )
 
 
 def check_duplicates(stream: Stream, doc: Doc) -> None:
