@@ -511,29 +511,34 @@ def _emit(w: _Work) -> str:
 
 
 def _cleanup(emitted: list[_Work]) -> Iterator[str]:
+    """Commands that delete the superseded objects: templates first (the old AzureClusterTemplate still
+    references the old identity), then the identity, its finalizer and its client-secret Secret."""
     copies = [w for w in emitted if w.action == "create"]
-    for w in copies:
-        r = w.res
-        ns = r.effective_namespace
-        if r.kind == "AzureClusterIdentity":
-            yield (
-                f"# when nothing references {r.name} any more (check: kubectl get azurecluster,azuremanagedcontrolplane "
-                f"-A -o jsonpath='{{range .items[*]}}{{.spec.identityRef.name}}{{\"\\n\"}}{{end}}' | grep -x {r.name}):"
-            )
-            yield (
-                f"kubectl patch azureclusteridentity {r.name} -n {ns} --type=json "
-                "-p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'"
-            )
-            yield f"kubectl delete azureclusteridentity {r.name} -n {ns}"
-            secret = r.value("spec", "clientSecret", "name")
-            if secret:
-                sns = r.value("spec", "clientSecret", "namespace") or ns
-                yield f"kubectl delete secret {secret} -n {sns}  # the old client secret; also remove it in Azure"
     templates = [w for w in copies if w.res.kind != "AzureClusterIdentity"]
     if templates:
         yield "# once the rollout is done and you no longer need to roll back (old MachineSets reference them):"
         for w in templates:
             yield f"kubectl delete {w.res.kind.lower()} {w.res.name} -n {w.res.effective_namespace}"
+    for w in copies:
+        r = w.res
+        ns = r.effective_namespace
+        if r.kind != "AzureClusterIdentity":
+            continue
+        yield (
+            f"# then, when nothing references {r.name} any more (this prints nothing): kubectl get "
+            "azurecluster,azuremanagedcontrolplane,azureclustertemplate,azuremanagedcontrolplanetemplate -A -o "
+            "jsonpath='{range .items[*]}{.spec.identityRef.name}{.spec.template.spec.identityRef.name}{\"\\n\"}{end}'"
+            f" | grep -x {r.name}"
+        )
+        yield (
+            f"kubectl patch azureclusteridentity {r.name} -n {ns} --type=json "
+            "-p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'"
+        )
+        yield f"kubectl delete azureclusteridentity {r.name} -n {ns}"
+        secret = r.value("spec", "clientSecret", "name")
+        if secret:
+            sns = r.value("spec", "clientSecret", "namespace") or ns
+            yield f"kubectl delete secret {secret} -n {sns}  # the old client secret; also delete it in Azure"
 
 
 def render_plan(result: MigrationResult) -> str:

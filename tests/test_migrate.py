@@ -154,3 +154,62 @@ def test_long_template_name_end_to_end() -> None:
     long = [n for n in amt if n.startswith("ppp")]
     assert len(long) == 1 and len(long[0]) == 242
     assert f"name: {long[0]}-azure-json" in result.text
+
+
+def test_refused_edit_writes_nothing() -> None:
+    """A SystemAssigned machine template in use is refused as in the transform: exit 1, the located error on
+    stderr, nothing on stdout; --replace-system-assigned migrates it."""
+    src = (FIXTURES / "migrate" / "default" / "input.yaml").read_text()
+    marker = "        sshPublicKey: \"\"\n        vmSize: Standard_D2s_v3\n"
+    assert src.count(marker) == 1
+    src = src.replace(marker, "        identity: SystemAssigned\n" + marker)
+    line = src[: src.index("identity: SystemAssigned")].count("\n") + 1
+    proc = run_cli(["migrate", "-", "--identity-id", IDENTITY], stdin=src.encode())
+    assert proc.returncode == 1 and proc.stdout == b""
+    err = proc.stderr.decode()
+    assert err.startswith(f"<stdin>:{line}:9: error: AzureMachineTemplate clusters/prod-east-control-plane: identity is SystemAssigned")
+    assert "Traceback" not in err and "capz-wi migrate:" not in err  # no plan for a refused migration
+    ok = run_cli(["migrate", "-", "--identity-id", IDENTITY, "--replace-system-assigned"], stdin=src.encode())
+    assert ok.returncode == 0
+    emitted = objects(ok.stdout.decode())
+    spec = emitted[("AzureMachineTemplate", "clusters", "prod-east-control-plane-wi")]["data"]["spec"]["template"]["spec"]
+    assert spec["identity"] == "UserAssigned"
+
+
+def test_bad_yaml_is_one_located_line() -> None:
+    proc = run_cli(["migrate", "-", "--identity-id", IDENTITY], stdin=b"apiVersion: v1\nitems:\n- kind: [\n")
+    assert proc.returncode == 1 and proc.stdout == b""
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("<stdin>:4:1: error: YAML syntax error")
+
+
+def test_missing_identity_is_an_options_error() -> None:
+    src = (FIXTURES / "migrate" / "default" / "input.yaml").read_bytes()
+    proc = run_cli(["migrate", "-"], stdin=src)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert len(proc.stderr.decode().splitlines()) == 1 and "identity" in proc.stderr.decode()
+
+
+def test_library_result_is_structured() -> None:
+    result = capz_wi.migrate((FIXTURES / "migrate" / "default" / "input.yaml").read_bytes(), OPTS, file="in.yaml")
+    order = [(s.order, s.action, s.object.kind) for s in result.steps if s.order]
+    assert order == [
+        (1, "create", "AzureClusterIdentity"),
+        (2, "repoint", "AzureCluster"),
+        (3, "create", "AzureMachineTemplate"),
+        (4, "create", "AzureMachineTemplate"),
+        (5, "create", "KubeadmConfigTemplate"),
+        (6, "repoint", "KubeadmControlPlane"),
+        (7, "repoint", "MachineDeployment"),
+    ]
+    assert result.immutable[0].startswith("AzureClusterIdentity.spec.type:")
+    assert all(i.split(":")[0] in ("AzureClusterIdentity.spec.type", "AzureMachineTemplate.spec.template.spec") for i in result.immutable)
+    assert any("/metadata/finalizers" in c for c in result.cleanup)
+    # apply order: everything a step references is created in an earlier step or already exists
+    created = {(s.object.kind, s.object.name): s.order for s in result.steps if s.action == "create"}
+    emitted = objects(result.text)
+    for step in (s for s in result.steps if s.order):
+        obj = emitted[(step.object.kind, step.object.namespace or "default", step.object.name)]["data"]
+        for ref in (obj["spec"].get("identityRef"), (obj["spec"].get("machineTemplate") or {}).get("infrastructureRef")):
+            if ref and (ref["kind"], ref["name"]) in created:
+                assert created[(ref["kind"], ref["name"])] < step.order

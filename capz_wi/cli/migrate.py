@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from capz_wi.cli.transform import IDENTITY_OPTIONS, options_from_cli
+from capz_wi.cli._fast import options_from_cli  # the transform's option handling, shared
+from capz_wi.cli.transform import IDENTITY_OPTIONS
 
 
 def register(app: typer.Typer) -> None:
