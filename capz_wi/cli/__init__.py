@@ -27,6 +27,7 @@ COMMANDS = (
     "transform",
     "rules",
     "quickstart",
+    "workload_issuer",
     "fn",
     "migrate",
     "check",
