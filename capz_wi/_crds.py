@@ -141,6 +141,8 @@ def typed(node: y.Node | None) -> Any:
         return {str(k.value): typed(v) for k, v in y.pairs(node)}
     if isinstance(node, y.SequenceNode):
         return [typed(c) for c in node.value]
+    if not isinstance(node, y.ScalarNode):
+        return None
     value = str(node.value)
     if node.style not in (None, "") or node.tag not in ("tag:yaml.org,2002:str", "?", None):
         return value
@@ -161,7 +163,8 @@ def typed(node: y.Node | None) -> Any:
 
 def to_json_schema(schema: dict[str, Any], *, strict: bool) -> dict[str, Any]:
     """Translate a structural OpenAPI v3 schema (see the module docstring for what changes)."""
-    return _convert(copy.deepcopy(schema), strict)
+    converted: dict[str, Any] = _convert(copy.deepcopy(schema), strict)
+    return converted
 
 
 def _convert(s: Any, strict: bool) -> Any:
@@ -204,7 +207,7 @@ def _convert(s: Any, strict: bool) -> Any:
 
 def _list_type(validator: Any, value: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
     """``x-kubernetes-list-type``: ``set`` items are unique; ``map`` items are unique by their map keys."""
-    from jsonschema import ValidationError
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
 
     if not isinstance(instance, list):
         return
@@ -261,7 +264,7 @@ def validate(res: Resource, schemas: SchemaSet) -> list[Violation]:
             )
         ]
     instance = typed(res.node)
-    out = []
+    out: list[Violation] = []
     for err in _validator(schemas, gvk).iter_errors(instance):
         out.extend(_violations(res, err))
     out.sort(key=lambda v: (v.pos.line, v.pos.column, v.message))

@@ -89,7 +89,7 @@ def matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
     for expr in selector.get("matchExpressions") or []:
         if not isinstance(expr, dict):
             return False
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        key, op, values = str(expr.get("key")), expr.get("operator"), expr.get("values") or []
         present = key in labels
         if op == "In" and not (present and labels[key] in values):
             return False

@@ -39,7 +39,7 @@ def check(res: Resource, ctx: CheckContext) -> Findings:
         return
     for i, entry in enumerate(entries):
         pid = entry.get("providerID") if isinstance(entry, dict) else None
-        path = (*base, "userAssignedIdentities", i, "providerID")
+        path: tuple[str | int, ...] = (*base, "userAssignedIdentities", i, "providerID")
         if not isinstance(pid, str) or not pid.strip():
             yield finding(res, path, "userAssignedIdentities entry has no providerID")
             continue
