@@ -316,3 +316,12 @@ def test_pre_commit_hook_runs_the_check(tmp_path: Path) -> None:
     bad = run_cli([*entry[1:], *ID_ARGS, str(paths["clean"]), str(paths["dirty"])], cwd=tmp_path)
     assert bad.returncode == 1 and b"dirty.yaml:127:3: would change AzureClusterIdentity" in bad.stderr
     assert _snapshot(paths) == before
+
+
+def test_in_place_file_named_twice_is_written_once(tmp_path: Path) -> None:
+    paths = _tree(tmp_path, dirty=DIRTY)
+    proc = run_cli(["transform", "-i", "manifests", "manifests/dirty.yaml", *ID_ARGS], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert paths["dirty"].read_bytes() == CLEAN
+    err = proc.stderr.decode()
+    assert err.count("capz-wi: manifests/dirty.yaml: ") == 1 and "dirty.yaml: rewritten, 7 change(s)" in err

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -91,44 +91,22 @@ def _counts(result: TransformResult) -> str:
     return text + (f", {len(result.removed)} object(s) removed" if result.removed else "")
 
 
-def emit(mode: str, results: list[tuple[Source, str, TransformResult]], out_dir: str | None, quiet: bool) -> int:
+Results = list[tuple[Source, str, TransformResult]]  # (source, input text, result) per file
+
+
+def emit(mode: str, results: Results, out_dir: str | None, quiet: bool) -> int:
     """Write what ``mode`` asks for; returns the exit code. Every result here is ok (no error findings)."""
-    from capz_wi import _outputs
-
     if mode in ("diff", "check+diff"):
-        import os
-
-        text = "".join(_outputs.unified_diff(old, r.text, s.name) for s, old, r in results)
-        if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-            text = _outputs.colorize_diff(text)
-        write_stdout(text.encode("utf-8"))
+        write_diff(results)
     if mode == "diff":
         return 0
     if mode.startswith("check"):
-        dirty = False
-        for s, _, r in results:
-            for c in sorted(r.changes, key=lambda c: (c.pos.line, c.pos.column) if c.pos else (0, 0)):
-                sys.stderr.write(f"{c.pos or s.name}: would change {c}\n")
-            for ref in r.removed:
-                sys.stderr.write(f"{s.name}: would remove {ref}\n")
-            dirty = dirty or r.changed
-            if r.changed:
-                sys.stderr.write(f"capz-wi: {s.name}: would change: {_counts(r)}\n")
-            elif not quiet:
-                sys.stderr.write(f"capz-wi: {s.name}: nothing to change\n")
-        return 1 if dirty else 0
+        return report_check(results, quiet)
     if mode == "in-place":
-        from capz_wi.cli._io import write_files
-
-        todo = [(s, r.text.encode("utf-8")) for s, _, r in results]
-        todo = [(s, data) for s, data in todo if data != s.data and s.path is not None]
-        write_files([(s.path, data) for s, data in todo if s.path is not None])
-        if not quiet:
-            rewritten = {id(s) for s, _ in todo}
-            for s, _, r in results:
-                state = f"rewritten, {_counts(r)}" if id(s) in rewritten else "nothing to change"
-                sys.stderr.write(f"capz-wi: {s.name}: {state}\n")
+        write_in_place(results, quiet)
         return 0
+    from capz_wi import _outputs
+
     pairs = [(s, old, _outputs.pair_objects(old, r.text, r.removed, s.name)) for s, old, r in results]
     if mode == "json":
         items = [p.after for _, _, ps in pairs for p in ps if p.after is not None]
@@ -136,27 +114,85 @@ def emit(mode: str, results: list[tuple[Source, str, TransformResult]], out_dir:
     elif mode == "patch":
         entries = _outputs.object_patches(p for _, _, ps in pairs for p in ps)
         write_stdout(_outputs.render_json(entries, indent=2).encode("utf-8"))
-    else:  # kustomize
-        from pathlib import Path
-
-        from capz_wi.cli._io import write_files
-
+    else:
         assert out_dir is not None
-        files = _outputs.kustomize_overlay([(s.name, old, ps) for s, old, ps in pairs])
-        names = _outputs.resource_names([s.name for s, _, _ in pairs])
-        raw = {name: s.data for name, (s, _, _) in zip(names, pairs)}  # the inputs, byte for byte
-        directory = Path(out_dir)
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            from capz_wi import InputError, SourcePos
-
-            raise InputError(f"cannot create the directory: {exc.strerror}", SourcePos(out_dir, 1, 1)) from None
-        write_files([(directory / n, raw.get(n, t.encode("utf-8"))) for n, t in files.items()])
-        if not quiet:
-            patched = sum(1 for _, _, ps in pairs for p in ps if p.changed)
-            sys.stderr.write(f"capz-wi: wrote {directory / _outputs.KUSTOMIZATION} ({patched} object(s) patched)\n")
+        write_overlay(pairs, out_dir, quiet)
     return 0
+
+
+def write_diff(results: Results) -> None:
+    """Unified diffs on stdout; ANSI colour only on a terminal and without NO_COLOR (https://no-color.org)."""
+    import os
+
+    from capz_wi import _outputs
+
+    text = "".join(_outputs.unified_diff(old, r.text, s.name) for s, old, r in results)
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        text = _outputs.colorize_diff(text)
+    write_stdout(text.encode("utf-8"))
+
+
+def report_check(results: Results, quiet: bool) -> int:
+    """One stderr line per change (``file:line:col: would change <object>: <field> ...``, secrets redacted) and one
+    per file; exit 1 when anything would change."""
+    dirty = False
+    for s, _, r in results:
+        for c in sorted(r.changes, key=lambda c: (c.pos.line, c.pos.column) if c.pos else (0, 0)):
+            sys.stderr.write(f"{c.pos or s.name}: would change {c}\n")
+        for ref in r.removed:
+            sys.stderr.write(f"{s.name}: would remove {ref}\n")
+        dirty = dirty or r.changed
+        if r.changed:
+            sys.stderr.write(f"capz-wi: {s.name}: would change: {_counts(r)}\n")
+        elif not quiet:
+            sys.stderr.write(f"capz-wi: {s.name}: nothing to change\n")
+    return 1 if dirty else 0
+
+
+def write_in_place(results: Results, quiet: bool) -> None:
+    """Rewrite the files whose bytes change, all or none (``_io.write_files``); the others keep their mtime.
+
+    A file named twice (directly and through its directory) is written and summarised once.
+    """
+    import os
+
+    from capz_wi.cli._io import write_files
+
+    todo: dict[str, tuple[Source, bytes]] = {}
+    for s, _, r in results:
+        data = r.text.encode("utf-8")
+        if s.path is not None and data != s.data:
+            todo.setdefault(os.path.realpath(s.path), (s, data))
+    write_files([(s.path, data) for s, data in todo.values() if s.path is not None])
+    if not quiet:
+        done: set[str] = set()
+        for s, _, r in results:
+            real = os.path.realpath(s.path) if s.path is not None else s.name
+            if real not in done:
+                done.add(real)
+                state = f"rewritten, {_counts(r)}" if real in todo else "nothing to change"
+                sys.stderr.write(f"capz-wi: {s.name}: {state}\n")
+
+
+def write_overlay(pairs: list[tuple[Source, str, Any]], out_dir: str, quiet: bool) -> None:
+    """``kustomization.yaml`` plus a byte-identical copy of each input in ``out_dir`` (created when missing)."""
+    from pathlib import Path
+
+    from capz_wi import InputError, SourcePos, _outputs
+    from capz_wi.cli._io import write_files
+
+    files = _outputs.kustomize_overlay([(s.name, old, ps) for s, old, ps in pairs])
+    names = _outputs.resource_names([s.name for s, _, _ in pairs])
+    raw = {name: s.data for name, (s, _, _) in zip(names, pairs)}  # the inputs, byte for byte (BOM, CRLF)
+    directory = Path(out_dir)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the directory: {exc.strerror}", SourcePos(out_dir, 1, 1)) from None
+    write_files([(directory / n, raw.get(n, t.encode("utf-8"))) for n, t in files.items()])
+    if not quiet:
+        patched = sum(1 for _, _, ps in pairs for p in ps if p.changed)
+        sys.stderr.write(f"capz-wi: wrote {directory / _outputs.KUSTOMIZATION} ({patched} object(s) patched)\n")
 
 
 def register(app: typer.Typer) -> None:
