@@ -416,9 +416,10 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
         for w in emitted
         if w.action == "create" and w.res.kind in IMMUTABLE
     )
-    # Findings about objects left alone (superseded, not in use) are noise; the identity-type and
-    # no-client-secret warnings describe the in-place transform, which the plan's cleanup replaces here.
-    in_use_keys = {key_of(r) for r in objects if id(r) in in_use}
+    # Findings about objects left alone (superseded, not in use, or AzureMachines, which the rollout replaces)
+    # are noise; the identity-type and no-client-secret warnings describe the in-place transform, which the
+    # plan's cleanup replaces here.
+    in_use_keys = {key_of(r) for r in objects if id(r) in in_use and r.kind in COPY_KINDS | IN_PLACE_KINDS}
     kept_findings = tuple(
         f
         for f in findings

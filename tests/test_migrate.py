@@ -213,3 +213,34 @@ def test_library_result_is_structured() -> None:
         for ref in (obj["spec"].get("identityRef"), (obj["spec"].get("machineTemplate") or {}).get("infrastructureRef")):
             if ref and (ref["kind"], ref["name"]) in created:
                 assert created[(ref["kind"], ref["name"])] < step.order
+
+
+def test_azure_machines_in_the_export_are_left_to_the_rollout() -> None:
+    """AzureMachine identity fields are immutable and the rollout replaces the machines: they are never emitted,
+    and one that the transform would refuse (SystemAssigned) does not block the migration."""
+    src = (FIXTURES / "migrate" / "default" / "input.yaml").read_text()
+    machines = """- apiVersion: infrastructure.cluster.x-k8s.io/v1beta1
+  kind: AzureMachine
+  metadata:
+    labels:
+      cluster.x-k8s.io/control-plane: ""
+    name: prod-east-control-plane-x7k2p
+    namespace: clusters
+  spec:
+    identity: SystemAssigned
+    vmSize: Standard_D2s_v3
+- apiVersion: infrastructure.cluster.x-k8s.io/v1beta1
+  kind: AzureMachine
+  metadata:
+    name: prod-east-md-0-9f8d7-abcde
+    namespace: clusters
+  spec:
+    vmSize: Standard_B2s
+kind: List
+"""
+    with_machines = src.replace("kind: List\n", machines, 1)
+    plain = migrate(src, OPTS, file="in.yaml")
+    result = migrate(with_machines, OPTS, file="in.yaml")
+    assert result.ok and result.text == plain.text
+    rows = [(s.action, s.object.name, s.details) for s in result.steps if s.object.kind == "AzureMachine"]
+    assert rows == [("unchanged", "prod-east-md-0-9f8d7-abcde", ("identity fields immutable; replaced by the rollout",))]
