@@ -10,6 +10,7 @@ first line is the title, and it shows an input that triggers the check.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from capz_wi._crds import SchemaSet
 from capz_wi._document import Resource
@@ -34,9 +35,20 @@ class CheckContext(Context):
         return [r for r in self.objects if r.is_infra("AzureClusterIdentity")]
 
 
-def finding(res: Resource, path: tuple[str | int, ...], message: str, severity: Severity = "error") -> Finding:
-    """A finding about ``res`` at ``path`` (its nearest existing ancestor when the field is absent)."""
-    return Finding(severity, message, res.ref, res.pos(*path))
+def finding(
+    res: Resource,
+    path: tuple[str | int, ...],
+    message: str,
+    severity: Severity = "error",
+    *,
+    at: tuple[str | int, ...] | None = None,
+) -> Finding:
+    """A finding about the field ``path`` of ``res``, positioned at ``path`` (its nearest existing ancestor when the
+    field is absent), or at ``at`` when a sibling shows the problem better."""
+    if at is None:
+        return Finding(severity, message, res.ref, res.pos(*path))
+    p = res.pos(*at)
+    return Finding(severity, message, res.ref, replace(p, path=".".join(str(x) for x in path)))
 
 
 def has_placeholder(value: str | None) -> bool:

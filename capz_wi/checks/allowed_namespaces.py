@@ -47,7 +47,7 @@ def check(res: Resource, ctx: CheckContext) -> Findings:
             continue
         if node is None or y.is_null(node):
             msg = f"allowedNamespaces is {'absent' if node is None else 'null'}, which admits no namespace; {who} in {ns} cannot use this identity"
-            yield finding(res, PATH if node is not None else ("spec",), msg)
+            yield finding(res, PATH, msg)
         elif verdict is False:
             yield finding(res, PATH, f"allowedNamespaces does not admit namespace {ns} of {who}")
         else:

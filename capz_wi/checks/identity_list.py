@@ -31,5 +31,7 @@ def check(res: Resource, ctx: CheckContext) -> Findings:
     entries = res.data(*base, "userAssignedIdentities")
     if isinstance(entries, list) and entries:
         return
-    path = (*base, "userAssignedIdentities") if res.get(*base, "userAssignedIdentities") is not None else (*base, "identity")
-    yield finding(res, path, "identity is UserAssigned but userAssignedIdentities is empty")
+    path = (*base, "userAssignedIdentities")
+    absent = res.get(*path) is None
+    what = "has no userAssignedIdentities" if absent else "lists no userAssignedIdentities"
+    yield finding(res, path, f"identity is UserAssigned but {what}", at=(*base, "identity") if absent else None)

@@ -32,5 +32,4 @@ def check(res: Resource, ctx: CheckContext) -> Findings:
     kind = res.value(*base, "identity")
     if kind == "UserAssigned" or has_placeholder(kind):
         return
-    path = (*base, "identity") if kind is not None else base
-    yield finding(res, path, f"machine identity is {kind or 'not set (None)'}, not UserAssigned")
+    yield finding(res, (*base, "identity"), f"machine identity is {kind or 'not set (None)'}, not UserAssigned")
