@@ -293,7 +293,9 @@ def _violations(res: Resource, err: Any) -> Iterator[Violation]:
                 if t != "null"]
         yield Violation(path, f"expected {' or '.join(want)}, got {_json_type(err.instance)}", res.pos(*path))
         return
-    yield Violation(path, str(err.message), res.pos(*path))
+    # jsonschema's generic messages quote the whole instance; keep a finding to one readable line
+    message = " ".join(str(err.message).split())
+    yield Violation(path, message if len(message) <= 200 else message[:197] + "...", res.pos(*path))
 
 
 def _json_type(value: Any) -> str:

@@ -336,3 +336,13 @@ def test_check_without_schema_kinds_does_not_import_jsonschema() -> None:
         "assert 'jsonschema' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_long_schema_messages_are_cut_to_one_line() -> None:
+    crd = CRD.replace("tags: {type: array, items: {type: string}, x-kubernetes-list-type: set}",
+                      "tags: {type: array, items: {type: string}, maxItems: 1}")
+    tags = ", ".join("x" * 30 for _ in range(20))
+    result = capz_wi.check(_widget(f"  size: 1\n  tags: [{tags}]\n"), crds=crd)
+    [f] = result.findings
+    assert f.pos.path == "spec.tags" and f.message.startswith("spec.tags: ['xxx")
+    assert "\n" not in f.message and f.message.endswith("... (the given CRDs)") and len(f.message) < 240

@@ -97,6 +97,8 @@ def expected_errors(text: str) -> set[tuple[str, str, str]]:
         name, ns = o["metadata"]["name"], o["metadata"].get("namespace", "default")
         if o["kind"] in REFERRERS:
             ref = _get(o, *REFERRERS[o["kind"]], "identityRef") or {}
+            if not ref.get("name") and o["kind"] in ("AzureCluster", "AzureManagedControlPlane"):
+                out.add(("CWI015", o["kind"], name))  # required by CAPZ's webhook (v1.11+) / CRD
             if ref.get("name"):
                 target = identities.get((ref.get("namespace") or ns, ref["name"]))
                 if target is None:

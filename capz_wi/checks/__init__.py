@@ -18,6 +18,7 @@ from capz_wi.checks import (
     identity_ref,
     identity_type,
     machine_identity,
+    missing_identity_ref,
     orphan_secret,
     placeholders,
     provider_id,
@@ -41,6 +42,7 @@ CHECKS: tuple[ModuleType, ...] = (
     tenant_id,
     placeholders,
     ci_default_identity,
+    missing_identity_ref,
     schema,
 )
 
