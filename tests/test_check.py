@@ -346,3 +346,9 @@ def test_long_schema_messages_are_cut_to_one_line() -> None:
     [f] = result.findings
     assert f.pos.path == "spec.tags" and f.message.startswith("spec.tags: ['xxx")
     assert "\n" not in f.message and f.message.endswith("... (the given CRDs)") and len(f.message) < 240
+
+
+def test_directory_without_yaml_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("no manifests here\n")
+    code, out, err = cli(["check", str(tmp_path)], capsys)
+    assert (code, out) == (1, "") and err == f"{tmp_path}:1:1: error: no *.yaml or *.yml files found; give files, or directories that contain manifests\n"

@@ -75,6 +75,9 @@ def register(app: typer.Typer) -> None:
         opts = Options(max_bytes=max_bytes)
         schemas = load_crd_texts(_read_crds(crds)) if crds else None
         sources = read_sources(paths or [])
+        if not sources:  # only directories, none with YAML: checking nothing must not look like a pass
+            raise InputError("no *.yaml or *.yml files found", SourcePos(paths[0] if paths else "-", 1, 1),
+                             "give files, or directories that contain manifests")
         result = check_streams(
             [(s.data, s.name) for s in sources], opts, schemas=schemas, allow_placeholders=allow_placeholders
         )
