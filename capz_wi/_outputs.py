@@ -32,6 +32,7 @@ __all__ = [
     "object_patches",
     "pair_objects",
     "parse_objects",
+    "secret_value_lines",
     "render_json",
     "unified_diff",
     "v1_list",
@@ -41,11 +42,18 @@ __all__ = [
 # Unified diff
 
 
-def unified_diff(old: str, new: str, name: str) -> str:
+REDACTED = "<redacted>"
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def unified_diff(old: str, new: str, name: str, *, redact: bool = True) -> str:
     """A unified diff of one file (``""`` when nothing changed), labelled ``a/<name>`` and ``b/<name>``.
 
     Absolute paths and ``<stdin>`` are used as they are for both labels (``a//tmp/x`` helps nobody). A last line
-    without a newline gets the ``\\ No newline at end of file`` marker, as ``diff -u`` and git print it.
+    without a newline gets the ``\\ No newline at end of file`` marker, as ``diff -u`` and git print it. With
+    ``redact`` (the default) the values under a Secret's ``data``/``stringData`` print as ``<redacted>``: diffs
+    end up in CI logs and review tools, and the ASO credential rule removes ``AZURE_CLIENT_SECRET``. The hunks
+    are computed on the real text, so a changed secret still shows up, only not its value.
     """
     import difflib
 
@@ -53,10 +61,61 @@ def unified_diff(old: str, new: str, name: str) -> str:
         return ""
     relative = not (name.startswith("/") or name.startswith("<"))
     a, b = (f"a/{name}", f"b/{name}") if relative else (name, name)
+    old_lines, new_lines = old.splitlines(True), new.splitlines(True)
+    masked_old = _mask(old_lines, secret_value_lines(old)) if redact else old_lines
+    masked_new = _mask(new_lines, secret_value_lines(new)) if redact else new_lines
     out: list[str] = []
-    for line in difflib.unified_diff(old.splitlines(True), new.splitlines(True), a, b):
+    i = j = 0
+    for n, line in enumerate(difflib.unified_diff(old_lines, new_lines, a, b)):
+        hunk = _HUNK.match(line) if n >= 2 else None
+        if hunk:
+            i, j = max(int(hunk[1]) - 1, 0), max(int(hunk[2]) - 1, 0)
+        elif n >= 2:
+            tag = line[:1]
+            if tag in " -":
+                line = tag + masked_old[i]
+                i += 1
+            if tag == "+":
+                line = tag + masked_new[j]
+            if tag in " +":
+                j += 1
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def secret_value_lines(text: str) -> dict[int, int]:
+    """0-based line -> column where a Secret ``data``/``stringData`` value is written on it (0: the whole line).
+
+    Unparsable text gives ``{}``: the diff callers only pass streams the engine has already read.
+    """
+    try:
+        stream = y.load_stream(text.lstrip("\ufeff"))
+        found = [r for r in resources(stream) if r.kind == "Secret" and r.api_version == "v1"]
+    except InputError:
+        return {}
+    lines: dict[int, int] = {}
+    for res in found:
+        for key in ("data", "stringData"):
+            node = res.get(key)
+            if not isinstance(node, y.MappingNode):
+                continue
+            for _, value in node.value:
+                start, end = value.start_mark, value.end_mark
+                last = end.line if end.column > 0 or end.line == start.line else end.line - 1
+                lines[start.line] = min(lines.get(start.line, start.column), start.column)
+                for line in range(start.line + 1, last + 1):
+                    lines[line] = 0
+    return lines
+
+
+def _mask(lines: list[str], secret: dict[int, int]) -> list[str]:
+    out = list(lines)
+    for n, col in secret.items():
+        if n < len(out):
+            body = out[n].rstrip("\r\n")
+            indent = len(body) - len(body.lstrip()) if col == 0 else col
+            out[n] = body[:indent] + REDACTED + out[n][len(body) :]
+    return out
 
 
 _COLOURS = {"+++": "\x1b[1m", "---": "\x1b[1m", "@@": "\x1b[36m", "+": "\x1b[32m", "-": "\x1b[31m"}

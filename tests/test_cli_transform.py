@@ -325,3 +325,16 @@ def test_in_place_file_named_twice_is_written_once(tmp_path: Path) -> None:
     assert paths["dirty"].read_bytes() == CLEAN
     err = proc.stderr.decode()
     assert err.count("capz-wi: manifests/dirty.yaml: ") == 1 and "dirty.yaml: rewritten, 7 change(s)" in err
+
+
+@pytest.mark.parametrize("case", ["list-and-aso-secret", "quickstart-default"])
+@pytest.mark.parametrize("mode", [["--diff"], ["--check", "--diff"], ["-o", "json"], ["-o", "patch"], ["-o", "yaml"]])
+def test_no_output_mode_prints_a_removed_secret_value(tmp_path: Path, case: str, mode: list[str]) -> None:
+    fixture = Case(case, FIXTURES / case)
+    planted = b"PLANTED-SECRET-VALUE"
+    assert planted in fixture.input
+    (tmp_path / "in.yaml").write_bytes(fixture.input)
+    proc = run_cli(["transform", "in.yaml", *cli_args(fixture.options_data), "--prune-secret", *mode], cwd=tmp_path)
+    assert proc.returncode in (0, 1) and b"Traceback" not in proc.stderr
+    assert proc.stdout, proc.stderr.decode()
+    assert planted not in proc.stdout and planted not in proc.stderr

@@ -24,6 +24,7 @@ from capz_wi._outputs import (
     pair_objects,
     parse_objects,
     resource_names,
+    secret_value_lines,
     unified_diff,
     v1_list,
 )
@@ -236,3 +237,42 @@ def test_overlay_refuses_two_changed_objects_with_one_identity() -> None:
     pair = ObjectPair(ref, {"k": 1}, {"k": 2})
     with pytest.raises(InputError, match="appears twice"):
         kustomize_overlay([("a.yaml", "", [pair]), ("b.yaml", "", [pair])])
+
+
+# --------------------------------------------------------------------------------------------------------------
+# secrets in diffs
+
+SECRETS_OLD = """\
+apiVersion: v1
+kind: Secret
+metadata: {name: s}
+stringData:
+  AZURE_CLIENT_SECRET: hunter2
+  cert: |
+    -----BEGIN-----
+    abc
+  flow: {x: y}
+data: {k: c2VjcmV0}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  plain: visible-old
+"""
+
+
+def test_diff_redacts_secret_values_but_keeps_the_hunks() -> None:
+    new = SECRETS_OLD.replace("hunter2", "hunter3").replace("abc", "abd").replace("visible-old", "visible-new")
+    d = unified_diff(SECRETS_OLD, new, "s.yaml")
+    for secret in ("hunter", "abc", "abd", "BEGIN", "c2VjcmV0", "x: y"):
+        assert secret not in d
+    assert "-  AZURE_CLIENT_SECRET: <redacted>\n+  AZURE_CLIENT_SECRET: <redacted>\n" in d
+    assert "-    <redacted>\n+    <redacted>\n" in d  # the changed block-scalar line, redacted on both sides
+    assert "-  plain: visible-old\n+  plain: visible-new\n" in d  # not a Secret: shown
+    assert "hunter2" in unified_diff(SECRETS_OLD, new, "s.yaml", redact=False)
+
+
+def test_secret_value_lines() -> None:
+    assert secret_value_lines(SECRETS_OLD) == {4: 23, 5: 8, 6: 0, 7: 0, 8: 8, 9: 10}
+    assert secret_value_lines("not: [valid") == {}
