@@ -137,16 +137,23 @@ def _run_app(args: list[str]) -> int:
     """Run the typer app; click's own exits and usage errors become exit codes here."""
     import click
 
+    import typer
+
+    try:  # typer >= 0.16 parses with its own vendored copy of click and raises that copy's exceptions
+        from typer._click import exceptions as vendored
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        vendored = click.exceptions
     try:
         rv = build_app()(args=args, prog_name="capz-wi", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         return int(exc.exit_code or 0)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         err("capz-wi: interrupted")
         return 130
-    except click.ClickException as exc:
+    except (click.ClickException, vendored.ClickException) as exc:
         exc.show()
-        return 2 if isinstance(exc, click.UsageError) or exc.exit_code == 2 else int(exc.exit_code or 1)
+        usage = isinstance(exc, (click.UsageError, vendored.UsageError))
+        return 2 if usage or exc.exit_code == 2 else int(exc.exit_code or 1)
     return int(rv or 0)
 
 
