@@ -27,6 +27,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite expected files from actual output")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures tests record with ``record_property("summary", ...)`` (catalogue size, fuzz count)."""
+    lines = [
+        str(value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for key, value in getattr(report, "user_properties", ())
+        if key == "summary"
+    ]
+    if lines:
+        terminalreporter.section("capz-wi figures")
+        for line in dict.fromkeys(lines):
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
