@@ -29,12 +29,12 @@ def workload_issuer_cmd(
 ) -> int:
     from capz_wi.cli._io import join_streams, read_sources, write_stdout
     from capz_wi.quickstart import upload_commands
-    from capz_wi.quickstart._workload_issuer import Source, workload_issuer
+    from capz_wi.quickstart import ManifestSource, workload_issuer
 
     key_pem, pub_pem = read_bytes(signing_key), read_bytes(public_key)
     sources = read_sources(paths)
     result = workload_issuer(
-        [Source(s.name, s.data) for s in sources], issuer, key_pem, pub_pem,
+        [ManifestSource(s.name, s.data) for s in sources], issuer, key_pem, pub_pem,
         cluster_names=cluster_names, signing_key_name=signing_key, public_key_name=public_key,
     )
     write_file(Path(secret_out), result.secret.encode("utf-8"), 0o600)

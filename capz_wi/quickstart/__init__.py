@@ -3,7 +3,8 @@
 Keys (``generate_key_pair``), the issuer and its discovery documents (``normalize_issuer``, ``discovery_files``,
 ``jwks``), the kind management-cluster config (``kind_config``), the two federated credentials
 (``federated_credentials``), the Azure setup script (``azure_setup_script``) and a consistency check over all of
-them (``doctor``). ``cryptography`` is imported inside the functions that need it. The ``capz-wi keys``,
+them (``doctor``), and the workload cluster's own issuer, ``<cluster>-sa`` Secret and JWKS
+(``workload_issuer``). ``cryptography`` is imported inside the functions that need it. The ``capz-wi keys``,
 ``discovery``, ``kind-config``, ``federated-credentials``, ``azure-setup`` and ``doctor`` commands are thin layers
 over these functions.
 """
@@ -43,17 +44,27 @@ from capz_wi.quickstart._keys import (
     load_public_key,
 )
 from capz_wi.quickstart._kind import kind_config
+from capz_wi.quickstart._workload_issuer import (
+    Cluster,
+    ManifestSource,
+    WorkloadIssuerResult,
+    secret_manifest,
+    workload_issuer,
+)
 
 __all__ = [
     "AUDIENCE",
     "DISCOVERY_PATH",
     "JWKS_PATH",
     "BlobLocation",
+    "Cluster",
     "DoctorInput",
     "FederatedCredential",
     "KeyPair",
+    "ManifestSource",
     "RefusedError",
     "TextFile",
+    "WorkloadIssuerResult",
     "app_commands",
     "azure_setup_script",
     "blob_location",
@@ -74,5 +85,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "normalize_issuer",
+    "secret_manifest",
     "upload_commands",
+    "workload_issuer",
 ]

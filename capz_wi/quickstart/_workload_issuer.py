@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from capz_wi import _yamlio as y
-from capz_wi._document import ObjectRef, Resource, resources
+from capz_wi._document import Resource, resources
 from capz_wi._edits import Edit, InsertItem, SetField, apply_edits
 from capz_wi._errors import InputError
 from capz_wi._report import Change, Finding
@@ -46,7 +46,7 @@ PATHS = {
 
 
 @dataclass(frozen=True)
-class Source:
+class ManifestSource:
     """One input stream: its display ``name`` and its text or UTF-8 bytes."""
 
     name: str
@@ -162,7 +162,7 @@ def secret_manifest(clusters: Sequence[Cluster], private_pem: bytes, public_pem:
 
 
 def workload_issuer(
-    sources: Sequence[Source],
+    sources: Sequence[ManifestSource],
     issuer: str,
     signing_key_pem: bytes,
     public_key_pem: bytes,
@@ -230,5 +230,3 @@ def workload_issuer(
         discovery_files(iss, [public]), findings,
     )
 
-
-__all__ = ["Cluster", "ObjectRef", "Source", "WorkloadIssuerResult", "secret_manifest", "workload_issuer"]
