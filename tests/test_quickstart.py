@@ -254,3 +254,16 @@ def test_library_does_not_import_cryptography_or_typer_on_import() -> None:
     code = "import sys, capz_wi.quickstart; print('cryptography' in sys.modules, 'typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_unwritable_output_is_one_line_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    proc = run_cli(["keys", "--out-dir", str(tmp_path / "file" / "keys")])
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert proc.stderr.decode() == f"capz-wi: error: cannot write {tmp_path / 'file' / 'keys' / 'sa.key'}: Not a directory; check the directory and its permissions\n"
+
+
+def test_stale_temporary_files_do_not_block_writing(tmp_path: Path) -> None:
+    (tmp_path / ".sa.key.1234.tmp").write_text("stale")
+    assert run_cli(["keys", "--out-dir", str(tmp_path)]).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".sa.key.1234.tmp", "sa.key", "sa.pub"]

@@ -46,18 +46,25 @@ def read_text(path: str) -> str:
 def write_file(path: Path, data: bytes, mode: int, *, replace: bool = True) -> None:
     """Write ``data`` to ``path`` atomically, the file carrying ``mode`` from its creation on.
 
-    The bytes go to a temporary file in the same directory, opened with ``O_CREAT | O_EXCL`` and ``mode`` (so a
-    private key is never readable by others, even briefly), then renamed over ``path`` (``replace``) or hard-linked
-    to it, which fails when ``path`` exists. A failure leaves no half-written file behind.
+    The bytes go to a temporary file in the same directory, created by ``tempfile.mkstemp`` (``O_CREAT | O_EXCL``,
+    mode 0600, so a private key is never readable by others, even briefly), then renamed over ``path``
+    (``replace``) or hard-linked to it, which fails when ``path`` exists. A failure leaves no half-written file
+    behind and is a one-line RefusedError (exit 1).
     """
+    import tempfile
+
     from capz_wi.quickstart import RefusedError
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # mkstemp: O_CREAT | O_EXCL, mode 0600, a fresh random name (a stale temporary never gets in the way)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise RefusedError(f"cannot write {path}: {exc.strerror}", None, "check the directory and its permissions") from None
+    tmp = Path(name)
     try:
         try:
-            os.fchmod(fd, mode)  # the umask may have removed bits we want (never added any)
+            os.fchmod(fd, mode)  # 0600 stays 0600; a public file widens to its mode only now, still empty
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
@@ -71,6 +78,8 @@ def write_file(path: Path, data: bytes, mode: int, *, replace: bool = True) -> N
                 os.link(tmp, path)
             except FileExistsError:
                 raise RefusedError(f"{path} already exists", None, "pass --force to replace it") from None
+    except OSError as exc:
+        raise RefusedError(f"cannot write {path}: {exc.strerror}", None, "check the directory and its permissions") from None
     finally:
         if tmp.exists():
             tmp.unlink()

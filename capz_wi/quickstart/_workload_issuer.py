@@ -212,7 +212,10 @@ def workload_issuer(
         text = apply_edits(st, edits) if edits else st.text
         texts.append(("\ufeff" if st.bom else "") + text)
         changes += [
-            Change(e.resource.ref, ".".join(map(str, e.path)), e.op, e.old, e.new, RULE, e.resource.pos(*e.path))
+            Change(
+                e.resource.ref, ".".join(map(str, e.path)), "insert" if isinstance(e, InsertItem) else "set",
+                e.old, e.new, RULE, e.resource.pos(*e.path),
+            )
             for e in edits
         ]
     findings = []
