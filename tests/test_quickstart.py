@@ -267,3 +267,13 @@ def test_stale_temporary_files_do_not_block_writing(tmp_path: Path) -> None:
     (tmp_path / ".sa.key.1234.tmp").write_text("stale")
     assert run_cli(["keys", "--out-dir", str(tmp_path)]).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [".sa.key.1234.tmp", "sa.key", "sa.pub"]
+
+
+def test_exported_members_are_documented_and_sorted() -> None:
+    assert list(qs.__all__) == sorted(qs.__all__)
+    for name in qs.__all__:
+        obj = getattr(qs, name)
+        if callable(obj):
+            assert obj.__doc__ and obj.__doc__.strip(), name
+    public = {n for n in dir(qs) if not n.startswith("_") and not isinstance(getattr(qs, n), type(qs))}
+    assert public <= set(qs.__all__) | {"annotations"}

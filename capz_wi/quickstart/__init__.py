@@ -54,12 +54,12 @@ from capz_wi.quickstart._workload_issuer import (
 
 __all__ = [
     "AUDIENCE",
-    "DISCOVERY_PATH",
-    "JWKS_PATH",
     "BlobLocation",
     "Cluster",
+    "DISCOVERY_PATH",
     "DoctorInput",
     "FederatedCredential",
+    "JWKS_PATH",
     "KeyPair",
     "ManifestSource",
     "RefusedError",
