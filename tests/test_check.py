@@ -232,10 +232,11 @@ def test_exit_codes_and_strict(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(["check", "--strict", str(CASES / "schema-clean" / "input.yaml")], capsys)[0] == 0
 
 
-@pytest.mark.parametrize("args", [["-o", "xml"], ["--crds", "/nonexistent/crds"]])
+@pytest.mark.parametrize("args", [["-o", "xml"], ["--crds", "/nonexistent/crds"], ["--bogus"]])
 def test_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(["check", *args, str(CASES / "schema-clean" / "input.yaml")], capsys)
-    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert (code, out) == (2, "") and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("Error: ")  # click's usage message (with its Usage: lines)
 
 
 def test_bad_input_is_one_located_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -314,6 +315,7 @@ def test_docs_document_every_code_with_a_triggering_example() -> None:
     for chk in CHECKS:
         body = sections[chk.CODE]
         assert body.startswith(f"## {chk.CODE} `{chk.ID}`\n"), chk.CODE
+        assert f"\n**{chk.SEVERITY}**: " in body, chk.CODE
         examples = re.findall(r"```yaml\n(.*?)```", body, flags=re.S)
         assert examples, f"{chk.CODE} has no example"
         result = capz_wi.check(examples[0])
