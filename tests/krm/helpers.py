@@ -48,6 +48,9 @@ def krm_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory holding ``capz-wi-krm``; tests put it first on PATH, as an installed console script would be."""
     d = tmp_path_factory.mktemp("bin")
     write_wrapper(d)
+    cat = d / "krm-cat"  # a no-op function: what kpt does to files by itself
+    cat.write_text("#!/bin/sh\nexec cat\n")
+    cat.chmod(0o755)
     return d
 
 
