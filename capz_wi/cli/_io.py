@@ -118,5 +118,14 @@ def write_files(items: list[tuple[Path, bytes]]) -> None:
             except OSError:
                 pass
         raise
-    for tmp, real in staged:
-        os.replace(tmp, real)
+    for i, (tmp, real) in enumerate(staged):
+        try:
+            os.replace(tmp, real)
+        except OSError as exc:  # each file stays wholly old or wholly new; no temporary file is left behind
+            for rest, _ in staged[i:]:
+                try:
+                    os.unlink(rest)
+                except OSError:
+                    pass
+            done = f"the {i} file(s) before it were rewritten, it and the rest were not" if i else "no file was changed"
+            raise InputError(f"cannot replace the file: {exc.strerror}", SourcePos(str(items[i][0]), 1, 1), done) from None
