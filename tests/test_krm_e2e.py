@@ -334,3 +334,76 @@ def test_kpt_eval_broken_input_fails_with_the_result_in_the_results_file(tmp_pat
     assert result["severity"] == "error" and "cannot set spec.type" in result["message"]
     assert result["file"] == {"path": "identity.yaml"} and result["resourceRef"]["name"] == "broken"
     assert "capz-wi-krm: error: identity.yaml: AzureClusterIdentity default/broken" in results["items"][0]["stderr"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The README's snippets are the ones that work
+
+
+def readme_snippets(path: Path) -> dict[str, str]:
+    """Code blocks marked ``<!-- krm-snippet: NAME -->`` in a README."""
+    text = path.read_text()
+    return {m[1]: m[2] for m in re.finditer(r"<!-- krm-snippet: (\S+) -->\n```\w+\n(.*?)```", text, re.S)}
+
+
+def write_files(dir: Path, block: str) -> dict[str, str]:
+    """Write the YAML documents of a snippet, each headed by ``# <file name>``; returns name -> text."""
+    dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for doc in block.split("---\n"):
+        first, _, rest = doc.partition("\n")
+        name = first.removeprefix("# ").strip()
+        (dir / name).write_text(rest)
+        files[name] = rest
+    return files
+
+
+def sh(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_readme_krm_snippets_run(tmp_path: Path, krm_bin: Path, image: dict[str, str]) -> None:
+    need_tool("kustomize")
+    need_tool("kpt")
+    snip = readme_snippets(ROOT / "README.md")
+    base = env_with(krm_bin)
+    env = {**base, "PATH": f"{Path(need_tool('kustomize')).parent}{os.pathsep}{base['PATH']}"}
+    # kustomize, exec
+    k = tmp_path / "k"
+    files = write_files(k, snip["kustomize"])
+    shutil.copy2(QUICKSTART, k / "cluster.yaml")
+    exec_build = sh(snip["kustomize-exec-build"], k, env)
+    assert exec_build.returncode == 0, exec_build.stderr
+    assert "type: WorkloadIdentity" in exec_build.stdout and CLIENT_ID in exec_build.stdout
+    # kustomize, container: the annotation's exec lines replaced by the container snippet
+    config = files["capz-wi.yaml"]
+    exec_lines = "      exec:\n        path: capz-wi-krm\n"
+    assert exec_lines in config
+    (k / "capz-wi.yaml").write_text(config.replace(exec_lines, snip["kustomize-container"]))
+    image_name = re.search(r"image: (\S+)", snip["kustomize-container"])[1]  # type: ignore[index]
+    container_env = {**env, **image, "PATH": f"{image['PATH']}{os.pathsep}{env['PATH']}"}
+    container_build = sh(snip["kustomize-container-build"], k, container_env)
+    assert container_build.returncode == 0, container_build.stderr
+    assert container_build.stdout == exec_build.stdout
+    assert f" {image_name}" in Path(image["SHIM_LOG"]).read_text()
+    # kpt fn eval
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    shutil.copy2(QUICKSTART, pkg / "cluster.yaml")
+    results = tmp_path / "results"
+    evaluated = sh(snip["kpt-eval"].replace("/tmp/capz-wi-results", str(results)), pkg, env)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "type: WorkloadIdentity" in (pkg / "cluster.yaml").read_text()
+    assert load_yaml((results / "results.yaml").read_text())["exitCode"] == 0
+    # kpt fn render with the Kptfile and the same config as a local-config file
+    rpkg = tmp_path / "render"
+    write_files(rpkg, snip["kpt-render"])
+    local = re.sub(
+        r"config\.kubernetes\.io/function: \|\n(?:      .*\n)+", 'config.kubernetes.io/local-config: "true"\n', config
+    )
+    (rpkg / "capz-wi.yaml").write_text(local)
+    (rpkg / "cluster.yaml").write_bytes(QUICKSTART.read_bytes())
+    rendered = sh(snip["kpt-render-build"], rpkg, env)
+    assert rendered.returncode == 0, rendered.stderr
+    assert "type: WorkloadIdentity" in (rpkg / "cluster.yaml").read_text()
+    assert (rpkg / "capz-wi.yaml").read_text() == local
