@@ -90,21 +90,26 @@ def secret_value_lines(text: str) -> dict[int, int]:
     """
     try:
         stream = y.load_stream(text.lstrip("\ufeff"))
-        found = [r for r in resources(stream) if r.kind == "Secret" and r.api_version == "v1"]
+        objs = list(resources(stream))
     except InputError:
         return {}
+    found = [r for r in objs if r.kind == "Secret" and r.api_version == "v1"]
     lines: dict[int, int] = {}
+    values: list[y.Node] = []
     for res in found:
         for key in ("data", "stringData"):
             node = res.get(key)
-            if not isinstance(node, y.MappingNode):
-                continue
-            for _, value in node.value:
-                start, end = value.start_mark, value.end_mark
-                last = end.line if end.column > 0 or end.line == start.line else end.line - 1
-                lines[start.line] = min(lines.get(start.line, start.column), start.column)
-                for line in range(start.line + 1, last + 1):
-                    lines[line] = 0
+            if isinstance(node, y.MappingNode):
+                values.extend(value for _, value in node.value)
+    for res in objs:  # a clientSecret that is not a reference may be the secret itself
+        if res.kind == "AzureClusterIdentity" and isinstance(res.get("spec", "clientSecret"), y.ScalarNode):
+            values.append(res.get("spec", "clientSecret"))  # type: ignore[arg-type]
+    for value in values:
+        start, end = value.start_mark, value.end_mark
+        last = end.line if end.column > 0 or end.line == start.line else end.line - 1
+        lines[start.line] = min(lines.get(start.line, start.column), start.column)
+        for line in range(start.line + 1, last + 1):
+            lines[line] = 0
     return lines
 
 

@@ -21,7 +21,10 @@ def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
     ref = res.get("spec", "clientSecret")
     if ref is None:
         return
-    yield RemoveField(res, ("spec", "clientSecret"), None, res.data("spec", "clientSecret"))
+    old = res.data("spec", "clientSecret")
+    # A SecretReference (name/namespace) is no secret; anything else written there may be the secret itself.
+    reference = isinstance(old, dict) and set(old) <= {"name", "namespace"}
+    yield RemoveField(res, ("spec", "clientSecret"), None, old, redact=not reference)
     name = res.value("spec", "clientSecret", "name")
     ns = res.value("spec", "clientSecret", "namespace") or res.effective_namespace
     secret = ctx.find("Secret", name, ns) if name else None
