@@ -3,12 +3,13 @@
 ``Options`` is the single source of truth: pydantic reads the dataclass (its ``__pydantic_config__``, aliases and
 field descriptions) and emits the JSON schema of the fields; this module wraps it in the
 ``WorkloadIdentityTransformer`` envelope and adds the GUID and resource-ID ``pattern``s that pydantic cannot see
-(``Options.__post_init__`` checks them in Python). ``krm-function/schema/functionconfig.schema.json`` is the
-committed output of :func:`generate`; a test fails when it is stale (regenerate with
-``python -m capz_wi._schema > krm-function/schema/functionconfig.schema.json``).
+(``Options.__post_init__`` checks them in Python). The committed output of :func:`generate` lives twice:
+``krm-function/schema/functionconfig.schema.json`` (the function's documentation) and
+``capz_wi/schema/functionconfig.schema.json`` (package data: what the function validates against at run time,
+so that it never imports pydantic, which with the schema generation was two thirds of its start-up). A test fails
+when either is stale; regenerate both with ``python -m capz_wi._schema``.
 
-pydantic and jsonschema are imported inside the functions: the CLI never pays for them, and the KRM function
-pays once per process (about 0.1 s together, measured).
+jsonschema is imported inside the functions: the CLI never pays for it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 API_VERSION = "fn.capz-wi.dev/v1alpha1"
@@ -111,11 +113,22 @@ class SchemaError:
     message: str
 
 
+PACKAGED = Path(__file__).resolve().parent / "schema" / "functionconfig.schema.json"
+COMMITTED = ("capz_wi/schema/functionconfig.schema.json", "krm-function/schema/functionconfig.schema.json")
+
+
+@lru_cache(maxsize=1)
+def load() -> dict[str, Any]:
+    """The packaged schema (the committed output of :func:`generate`)."""
+    data: dict[str, Any] = json.loads(PACKAGED.read_text(encoding="utf-8"))
+    return data
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     import jsonschema
 
-    schema = generate()
+    schema = load()
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=None)
 
@@ -167,7 +180,14 @@ def _message(error: Any) -> str:
     return str(error.message)
 
 
-if __name__ == "__main__":  # python -m capz_wi._schema > krm-function/schema/functionconfig.schema.json
-    import sys
+def field_types() -> dict[str, str]:
+    """JSON type of each field (``boolean``, ``array``, ``integer``, ``string``), for ConfigMap strings."""
+    spec = load()["$defs"][f"{KIND}Spec"]["properties"]
+    return {name: str(prop.get("type", "string")) for name, prop in spec.items()}
 
-    sys.stdout.write(dumps(generate()))
+
+if __name__ == "__main__":  # python -m capz_wi._schema: rewrite both committed copies (run from the repository)
+    text = dumps(generate())
+    root = Path(__file__).resolve().parent.parent
+    for rel in COMMITTED:
+        (root / rel).write_text(text, encoding="utf-8")

@@ -227,10 +227,10 @@ def _options_message(exc: OptionsError) -> str:
 
 def _from_strings(data: dict[str, Any], schema: Any) -> dict[str, Any]:
     """Typed fields from ConfigMap strings: true/false, comma-separated lists, integers; "" means unset."""
-    props = schema.options_schema()["properties"]
+    types = schema.field_types()
     out: dict[str, Any] = {}
     for key, value in data.items():
-        kind = props.get(key, {}).get("type")
+        kind = types.get(key)
         if isinstance(value, str):
             if value == "":
                 continue
