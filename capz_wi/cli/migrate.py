@@ -39,9 +39,15 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Migrate a running service-principal cluster: new identity and machine templates, references repointed.
 
-        kubectl get cluster,azurecluster,azureclusteridentity,kubeadmcontrolplane,machinedeployment,
-        azuremachinetemplate,kubeadmconfigtemplate,azuremachinepool,machinepool -n NS -o yaml
-        | capz-wi migrate --client-id ... --identity-id ... > migrate.yaml
+        The objects to apply go to stdout, in order; the plan (actions, rollouts, immutable fields worked around,
+        cleanup) to stderr. Exit codes: 0 ok (also when nothing is to change); 1 bad input, a refused edit or a
+        name collision; 2 usage or invalid options; 3 internal error.
+
+        \b
+        kubectl get cluster,azurecluster,azureclusteridentity,kubeadmcontrolplane,machinedeployment,\\
+          azuremachinetemplate,kubeadmconfigtemplate,azuremachinepool,machinepool -n NS -o yaml > live.yaml
+        capz-wi migrate live.yaml --plan --identity-id ID --client-id GUID     # review the plan
+        capz-wi migrate live.yaml --identity-id ID --client-id GUID > migrate.yaml && kubectl apply -f migrate.yaml
         """
         from capz_wi._engine import load
         from capz_wi._migrate import migrate_streams
