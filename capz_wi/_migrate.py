@@ -385,6 +385,19 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
         w.rule_edits.extend(rule_edits)
         w.details.extend(_describe(e) for e in rule_edits)
 
+    notes: list[Finding] = []
+    for w in work.values():
+        if w.res.kind == "AzureClusterIdentity" and w.action == "create" and options.client_id is None:
+            notes.append(
+                Finding(
+                    "warning",
+                    f"no --client-id given: {w.name} keeps clientID {w.res.value('spec', 'clientID')} of the service "
+                    "principal; pass the client ID of the identity that has the federated credentials",
+                    w.res.ref,
+                    w.res.pos("spec", "clientID"),
+                    "migrate",
+                )
+            )
     emitted = sorted(work.values(), key=lambda w: (ORDER.get(w.res.kind, 8), objects.index(w.res)))
     texts: list[str] = []
     steps: list[PlanStep] = []
@@ -425,7 +438,7 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
         for f in findings
         if not (f.severity == "warning" and f.rule in ("identity-type", "no-client-secret"))
         and (f.object is None or (f.object.kind, f.object.namespace or "default", f.object.name) in in_use_keys)
-    )
+    ) + tuple(notes)
     file = ", ".join(s.file for s in streams) or "<stdin>"
     return MigrationResult(
         "".join(("---\n" if i else "") + t for i, t in enumerate(texts)),

@@ -244,3 +244,16 @@ kind: List
     assert result.ok and result.text == plain.text
     rows = [(s.action, s.object.name, s.details) for s in result.steps if s.object.kind == "AzureMachine"]
     assert rows == [("unchanged", "prod-east-md-0-9f8d7-abcde", ("identity fields immutable; replaced by the rollout",))]
+
+
+def test_new_identity_without_client_id_is_warned_about() -> None:
+    src = (FIXTURES / "migrate" / "aks" / "input.yaml").read_bytes()
+    result = migrate(src, capz_wi.Options(identity_id=IDENTITY), file="in.yaml")
+    warnings = [str(f) for f in result.findings]
+    line = src[: src.index(b"    clientID: 1111")].count(b"\n") + 1
+    assert warnings == [
+        f"in.yaml:{line}:5: warning: AzureClusterIdentity default/aks-identity: no --client-id given: aks-identity-wi "
+        "keeps clientID 11111111-2222-3333-4444-555555555555 of the service principal; pass the client ID of the "
+        "identity that has the federated credentials (migrate)"
+    ]
+    assert result.ok and "clientID: 11111111-2222-3333-4444-555555555555" in result.text
