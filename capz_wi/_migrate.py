@@ -307,7 +307,6 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
 
     in_use = _in_use(objects, index)
     work: dict[int, _Work] = {}
-    renames: dict[Key, str] = {}
 
     def get_work(r: Resource, action: Action) -> _Work:
         w = work.get(id(r))
@@ -333,7 +332,6 @@ def migrate_streams(streams: Sequence[y.Stream], options: Options, *, suffix: st
                 clash.pos("metadata", "name"),
                 "choose another --suffix, or delete the leftover object if a previous migration was abandoned",
             )
-        renames[key_of(r)] = w.name
         w.edits.append(("set", ("metadata", "name"), w.name))
         if r.get("metadata", "finalizers") is not None:  # a new object: its controller adds its own
             w.edits.append(("remove", ("metadata", "finalizers"), None))
