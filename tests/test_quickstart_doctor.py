@@ -211,3 +211,16 @@ def test_contributor_on_the_cluster_resource_group_is_enough(setup: Setup) -> No
 def test_nothing_to_check_is_a_usage_error() -> None:
     proc = run_cli(["doctor"])
     assert proc.returncode == 2 and proc.stdout == b"" and len(proc.stderr.splitlines()) == 1
+
+
+def test_kind_patch_in_kubeadm_v1beta4_list_form_is_read() -> None:
+    import capz_wi.quickstart as qs
+
+    kind = (
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  kubeadmConfigPatches:\n"
+        "  - |\n    apiVersion: kubeadm.k8s.io/v1beta4\n    kind: ClusterConfiguration\n    apiServer:\n      extraArgs:\n"
+        "      - name: service-account-issuer\n        value: https://capzwiissuer.blob.core.windows.net/oidc\n"
+    )
+    (p,) = qs.doctor(qs.DoctorInput(issuer=ISSUER, kind_config=qs.TextFile("kind.yaml", kind)))
+    assert (p.rule, str(p.pos)) == ("issuer-mismatch", "kind.yaml:12:16")
+    assert p.message.endswith("trailing slash")

@@ -195,3 +195,19 @@ def test_readme_section_runs_step_by_step(tmp_path: Path) -> None:
     assert (tmp_path / "my-cluster-discovery" / "openid" / "v1" / "jwks").is_file()
     out = (tmp_path / "my-cluster-wi.yaml").read_text()
     assert "service-account-issuer: https://" in out
+
+
+def test_cluster_and_control_plane_in_separate_files_and_stdin(tmp_path: Path) -> None:
+    docs = (CASES / "v1beta1-map" / "input.yaml").read_text().split("\n---\n")
+    (tmp_path / "cluster.yaml").write_text(docs[0] + "\n")
+    cp = "---\n".join(d.rstrip("\n") + "\n" for d in docs[1:])
+    args = ["workload-issuer", "--issuer", ISSUER, "--signing-key", str(KEYS / "test-only-sa.key"),
+            "--public-key", str(KEYS / "test-only-sa.pub"), "--secret-out", str(tmp_path / "s.yaml"),
+            "--discovery-dir", str(tmp_path / "d"), "-q", str(tmp_path / "cluster.yaml"), "-"]
+    proc = run_cli(args, stdin=cp.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode() == docs[0] + "\n---\n" + cp.replace(
+        "cloud-provider: external   # out-of-tree cloud provider\n",
+        f"cloud-provider: external   # out-of-tree cloud provider\n          service-account-issuer: {ISSUER}\n",
+    )
+    assert _safe.load((tmp_path / "s.yaml").read_text())["metadata"]["name"] == "wl-1-sa"
