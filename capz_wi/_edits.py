@@ -201,12 +201,14 @@ def _nest(keys: Path, value: Any) -> Any:
 class _Splicer:
     def __init__(self, stream: y.Stream) -> None:
         self.x = _Text(stream)
-        self.splices: list[tuple[int, int, int, str]] = []  # (start, end, seq, text)
+        self.splices: list[tuple[int, int, tuple[int, int], str]] = []  # (start, end, (-indent, seq), text)
 
-    def add(self, start: int, end: int, text: str) -> None:
+    def add(self, start: int, end: int, text: str, indent: int = 0) -> None:
+        """Replace ``start:end`` with ``text``. Insertions at one offset go deepest ``indent`` first: a nested
+        mapping and its parent can end at the same offset, and the nested one's new lines must come first."""
         if start == end == len(self.x.t) and text.endswith(self.x.nl) and not self.x.t.endswith("\n") and self.x.t:
             text = self.x.nl + text[: -len(self.x.nl)]  # keep a missing final newline missing
-        self.splices.append((start, end, len(self.splices), text))
+        self.splices.append((start, end, (-indent, len(self.splices)), text))
 
     # -- mapping operations -------------------------------------------------------------------------------------
     def set_field(self, res: Resource, path: Path, new: Any) -> None:
@@ -282,7 +284,7 @@ class _Splicer:
                     at = x.line_start(first.start_mark.index)
         if at is None:
             at = x.after_line(x.content_end(m))
-        self.add(at, at, text)
+        self.add(at, at, text, indent)
 
     def remove_field(self, res: Resource, path: Path) -> None:
         m = res.get(*path[:-1])
@@ -361,7 +363,7 @@ class _Splicer:
         col = dash - x.line_start(dash)
         text = " " * col + "-" + _render_item(new, col + 2, step, seq, x.nl) + x.nl
         at = x.line_start(dash) if index < len(items) else x.after_line(x.content_end(items[-1]))
-        self.add(at, at, text)
+        self.add(at, at, text, col + 1)
 
     def remove_item(self, res: Resource, path: Path) -> None:
         s = res.get(*path[:-1])
