@@ -191,7 +191,7 @@ def options_from_config(config: Any) -> Options:
     """Options from a functionConfig (as JSON-like data). Raises ConfigError naming the field."""
     from capz_wi import _schema
 
-    if config is None:
+    if config is None or config == {}:
         return Options()
     if not isinstance(config, dict):
         raise ConfigError("", f"functionConfig must be a mapping, not {type(config).__name__}")
@@ -280,7 +280,8 @@ def process(data: bytes) -> Output:
     results: list[Result] = []
     text = stream.text
     try:
-        opts = options_from_config(_engine._to_json(y.get(root, "functionConfig")) if y.get(root, "functionConfig") else None)
+        fc = y.get(root, "functionConfig")
+        opts = options_from_config(None if fc is None or y.is_null(fc) else _engine._to_json(fc))
     except ConfigError as exc:
         results.append(Result(exc.message, "error", ref=_config_ref(root), path=exc.path, where="functionConfig"))
         return _finish(stream, root, text, results)
@@ -414,7 +415,9 @@ def _finish(stream: y.Stream, root: y.MappingNode, text: str, results: list[Resu
     if root.flow_style:
         # JSON (or flow YAML) in: the runners need block YAML out, so re-render the whole list (JSON has no
         # comments to keep).
-        data = _engine._to_json(_engine.load(text, FILE, HARD_LIMIT).docs[0].root)
+        edited = _engine.load(text, FILE, HARD_LIMIT).docs[0].root
+        assert edited is not None
+        data = _engine._to_json(edited)
         data["results"] = rendered
         return Output(render_block(data), code, results)
     return Output(_splice_results(stream, root, text, rendered), code, results)

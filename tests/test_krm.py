@@ -202,10 +202,12 @@ def test_configmap_data_is_the_same_config_as_strings() -> None:
     assert "identity: UserAssigned" in machine  # md-0 has no referrer: edited whatever the roles
 
 
-@pytest.mark.parametrize("config", ["", "cm-empty", "kind-no-spec"])
+@pytest.mark.parametrize("config", ["absent", "null", "empty-mapping", "cm-empty", "kind-no-spec"])
 def test_missing_or_empty_config_means_defaults(config: str) -> None:
-    fc = {"": "", "cm-empty": configmap({}), "kind-no-spec": transformer("")}[config]
-    out, rl = run(wrap([IDENTITY_DOC, UNTOUCHED_DOC], fc))
+    fc = {"absent": "", "cm-empty": configmap({}), "kind-no-spec": transformer("")}.get(config, "")
+    src = wrap([IDENTITY_DOC, UNTOUCHED_DOC], fc)
+    src += {"null": "functionConfig: null\n", "empty-mapping": "functionConfig: {}\n"}.get(config, "")
+    out, rl = run(src)
     assert out.exit_code == 0, out.stderr
     assert "  type: WorkloadIdentity\n" in item_texts(out.text)[0]
 
