@@ -198,10 +198,21 @@ def _nest(keys: Path, value: Any) -> Any:
     return value
 
 
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for k, v in more.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
 class _Splicer:
     def __init__(self, stream: y.Stream) -> None:
         self.x = _Text(stream)
         self.splices: list[tuple[int, int, tuple[int, int], str]] = []  # (start, end, (-indent, seq), text)
+        # Missing (or null) parents that edits create, merged per parent so that two edits under one missing
+        # ``spec`` write one ``spec:`` and not two (duplicate keys): (mapping id, key) -> (value, res, mapping, path)
+        self.created: dict[tuple[int, str], tuple[Any, Resource, y.Node, Path]] = {}
 
     def add(self, start: int, end: int, text: str, indent: int = 0) -> None:
         """Replace ``start:end`` with ``text``. Insertions at one offset go deepest ``indent`` first: a nested
@@ -222,7 +233,11 @@ class _Splicer:
             pair = y.own_pair(node, step)
             if pair is None or y.is_null(pair[1]):
                 rest = _nest(tuple(path[i + 1 :]), new)
-                self._set_in_mapping(res, node, step, rest, path[: i + 1])
+                slot = (id(node), step)
+                if slot in self.created:
+                    _merge(self.created[slot][0], rest)
+                else:
+                    self.created[slot] = (rest, res, node, path[: i + 1])
                 return
             node = pair[1]
         key = path[-1]
@@ -451,4 +466,6 @@ def apply_edits(stream: y.Stream, edits: list[Edit]) -> str:
             sp.remove_item(e.resource, e.path)
         elif isinstance(e, RemoveDocument):
             sp.remove_document(e.resource)
+    for value, res, node, path in sp.created.values():
+        sp._set_in_mapping(res, node, str(path[-1]), value, path)
     return sp.result()
