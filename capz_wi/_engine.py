@@ -92,6 +92,11 @@ def _sort_key(f: Finding) -> tuple[str, int, int, int, str]:
 
 def run(stream: y.Stream, options: Options, *, apply: bool = True, objects: list[Resource] | None = None) -> TransformResult:
     """Plan the rules over ``stream`` and, when ``apply``, splice the edits into its text."""
+    with y.PausedGC():  # linear time on large streams (see PausedGC)
+        return _run(stream, options, apply, objects)
+
+
+def _run(stream: y.Stream, options: Options, apply: bool, objects: list[Resource] | None) -> TransformResult:
     objs = list(resources(stream)) if objects is None else objects
     edits, findings = plan(objs, options)
     findings.sort(key=_sort_key)
