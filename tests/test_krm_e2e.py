@@ -311,6 +311,15 @@ def test_kpt_render_keeps_the_comments_of_the_package(tmp_path: Path, krm_bin: P
     results = load_yaml(run.results)
     assert results["exitCode"] == 0
     assert {r["severity"] for r in results["items"][0]["results"]} == {"info", "warning"}
+    # rendering again changes nothing (no edit left to make, and kpt's own reformatting is stable)
+    git(pkg, "commit", "-qm", "rendered")
+    again = subprocess.run(
+        [need_tool("kpt"), "fn", "render", str(pkg), "--allow-exec"],
+        capture_output=True, text=True, env=env_with(krm_bin), cwd=tmp_path, timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert git(pkg, "status", "--porcelain") == ""
+    assert "[info]" not in again.stderr
 
 
 def test_kpt_eval_broken_input_fails_with_the_result_in_the_results_file(tmp_path: Path, krm_bin: Path) -> None:
