@@ -127,6 +127,13 @@ def execute(plain: Plain) -> int:
     """Run a plain transform: every input read first, each transformed, the manifest written only when all are
     ok. Returns the exit code; CapzWiError propagates to ``main()``'s one error mapping. Mirrors
     ``transform_cmd`` in cli/transform.py without its typer layer."""
+    from capz_wi._yamlio import PausedGC
+
+    with PausedGC():  # a short-lived process allocating no cycles: the collector's passes are pure cost
+        return _execute(plain)
+
+
+def _execute(plain: Plain) -> int:
     from capz_wi._engine import load, run
     from capz_wi.cli._io import join_streams, read_sources, write_stdout
 
