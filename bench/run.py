@@ -75,27 +75,44 @@ def _pointer(path: str) -> str:
 
 
 def json6902(text: str) -> list[dict[str, object]]:
-    """kustomize ``patches:`` entries doing what capz-wi does to ``text`` (from capz-wi's own change list)."""
+    """kustomize ``patches:`` entries doing what capz-wi does to ``text`` (from capz-wi's own change list).
+
+    kustomize's idiom, and its fastest form: when every object of a kind gets the same operations, one patch
+    targets the kind (a selector without a name); otherwise each object gets its own patch.
+    """
     import capz_wi
+    from capz_wi._document import resources
+    from capz_wi._engine import load
 
     result = capz_wi.transform(text, capz_wi.Options(identity_id=IDENTITY))
-    by_object: dict[tuple[str, str, str, str], list[dict[str, object]]] = {}
+    if result.removed:
+        raise SystemExit("bench: the workload removes objects; JSON 6902 cannot express that")
+    per_object: dict[tuple[str, str, str, str], list[dict[str, object]]] = {}
     for c in result.changes:
         ref = c.object
-        ops = by_object.setdefault((ref.api_version, ref.kind, ref.name, ref.namespace or ""), [])
+        ops = per_object.setdefault((ref.api_version, ref.kind, ref.name, ref.namespace or ""), [])
         if c.op == "remove":
             ops.append({"op": "remove", "path": _pointer(c.path)})
         else:  # "add" sets a missing key, replaces an existing one, and inserts at a list index
             ops.append({"op": "add", "path": _pointer(c.path), "value": c.new})
-    if result.removed:
-        raise SystemExit("bench: the workload removes objects; JSON 6902 cannot express that")
-    patches = []
-    for (api_version, kind, name, namespace), ops in by_object.items():
+    population: dict[tuple[str, str], int] = {}
+    for r in resources(load(text)):
+        population[(r.api_version, r.kind)] = population.get((r.api_version, r.kind), 0) + 1
+    kinds: dict[tuple[str, str], dict[str, list[tuple[str, str]]]] = {}
+    for (api_version, kind, name, namespace), ops in per_object.items():
+        kinds.setdefault((api_version, kind), {}).setdefault(json.dumps(ops), []).append((name, namespace))
+    patches: list[dict[str, object]] = []
+    for (api_version, kind), groups in kinds.items():
         group, _, version = api_version.rpartition("/")
-        target = {"group": group, "version": version, "kind": kind, "name": name}
-        if namespace:
-            target["namespace"] = namespace
-        patches.append({"target": target, "patch": json.dumps(ops)})
+        for ops_json, objects in groups.items():
+            if len(groups) == 1 and len(objects) == population[(api_version, kind)]:
+                patches.append({"target": {"group": group, "version": version, "kind": kind}, "patch": ops_json})
+                continue
+            for name, namespace in objects:
+                target = {"group": group, "version": version, "kind": kind, "name": name}
+                if namespace:
+                    target["namespace"] = namespace
+                patches.append({"target": target, "patch": ops_json})
     return patches
 
 

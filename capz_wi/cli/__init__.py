@@ -94,14 +94,18 @@ def _describe_option_error(exc: OptionsError) -> str:
     return f"invalid --{name.replace('_', '-')}: {text}" if name else text
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code instead of raising SystemExit (tests drive it directly)."""
+def main(argv: Sequence[str] | None = None, *, fast: bool = True) -> int:
+    """Run the CLI; returns the exit code instead of raising SystemExit (tests drive it directly).
+
+    ``fast=False`` sends even a plain ``transform`` through the typer app: the reference the fast path is tested
+    against (tests/test_fastpath.py).
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
         from capz_wi.cli import _fast
 
-        plain = _fast.parse(args)
+        plain = _fast.parse(args) if fast else None
         if plain is not None:
             try:
                 return _fast.execute(plain)
