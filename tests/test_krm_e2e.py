@@ -371,10 +371,11 @@ def sh(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProc
     return subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_readme_krm_snippets_run(tmp_path: Path, krm_bin: Path, image: dict[str, str]) -> None:
+@pytest.mark.parametrize("readme", ["README.md", "krm-function/README.md"])
+def test_readme_krm_snippets_run(readme: str, tmp_path: Path, krm_bin: Path, image: dict[str, str]) -> None:
     need_tool("kustomize")
     need_tool("kpt")
-    snip = readme_snippets(ROOT / "README.md")
+    snip = readme_snippets(ROOT / readme)
     base = env_with(krm_bin)
     env = {**base, "PATH": f"{Path(need_tool('kustomize')).parent}{os.pathsep}{base['PATH']}"}
     # kustomize, exec
@@ -386,9 +387,9 @@ def test_readme_krm_snippets_run(tmp_path: Path, krm_bin: Path, image: dict[str,
     assert "type: WorkloadIdentity" in exec_build.stdout and CLIENT_ID in exec_build.stdout
     # kustomize, container: the annotation's exec lines replaced by the container snippet
     config = files["capz-wi.yaml"]
-    exec_lines = "      exec:\n        path: capz-wi-krm\n"
-    assert exec_lines in config
-    (k / "capz-wi.yaml").write_text(config.replace(exec_lines, snip["kustomize-container"]))
+    exec_lines = re.search(r"      exec:\n        path: capz-wi-krm\b.*\n", config)
+    assert exec_lines, config
+    (k / "capz-wi.yaml").write_text(config.replace(exec_lines[0], snip["kustomize-container"]))
     image_name = re.search(r"image: (\S+)", snip["kustomize-container"])[1]  # type: ignore[index]
     container_env = {**env, **image, "PATH": f"{image['PATH']}{os.pathsep}{env['PATH']}"}
     container_build = sh(snip["kustomize-container-build"], k, container_env)
