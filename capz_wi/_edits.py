@@ -8,6 +8,7 @@ quoting, CRLF, a missing final newline), and documents that need no edit are nev
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,9 @@ class RemoveDocument(Edit):
 # ---------------------------------------------------------------------------------------------------------------
 
 
+_PROPS = re.compile(r"(?:[ \t]+[&!][^\s,\[\]{}]*)+")
+
+
 class _Text:
     """Offsets helpers over the stream text."""
 
@@ -107,6 +111,12 @@ class _Text:
         if isinstance(v, y.ScalarNode) and v.value == "" and v.style is None:
             return self.colon(k) + 1
         return self.content_end(v)
+
+    def props_end(self, i: int) -> int:
+        """Offset after the anchor/tag properties (`` &name !tag``) that follow offset ``i`` on its line."""
+        i = min(i, len(self.t))
+        m = _PROPS.match(self.t, i)
+        return m.end() if m else i
 
     def colon(self, k: y.Node) -> int:
         i = int(k.end_mark.index)
@@ -264,13 +274,14 @@ class _Splicer:
         if isinstance(v, y.ScalarNode) and not y.is_null(v) and v.style not in ("|", ">") and not isinstance(new, (dict, list)):
             self.add(v.start_mark.index, v.end_mark.index, y.render_scalar(str(new), flow=bool(m.flow_style), style=v.style))
             return
-        start = x.colon(k) + 1
-        end = x._value_end(k, v)
+        start = x.props_end(x.colon(k) + 1)  # an anchor or tag on the old value stays, on the new one
+        end = max(start, x._value_end(k, v))
         if m.flow_style:
             self.add(start, end, " " + _render_flow(new))
         else:
             step, seq = x.style(res.doc)
-            self.add(start, end, _render_block(new, k.start_mark.column, step, seq, x.nl))
+            # the value sits below its key: it goes before keys inserted after the key's mapping at that offset
+            self.add(start, end, _render_block(new, k.start_mark.column, step, seq, x.nl), k.start_mark.column + 1)
 
     def _insert_key(self, res: Resource, m: y.MappingNode, key: str, new: Any) -> None:
         x = self.x
@@ -428,15 +439,26 @@ class _Splicer:
         out: list[str] = []
         pos = 0
         last_end = -1
+        last_deleted = False
         for start, end, _, text in sorted(self.splices, key=lambda s: (s[0], s[1] > s[0], s[2])):
             if start < last_end:
-                raise ConflictError("two edits overlap in one document", None, "report this as a bug")
+                if not (text == "" and last_deleted and end > start):
+                    raise ConflictError("two edits overlap in one document", None, "report this as a bug")
+                # Two removals overlap (adjacent flow items, ``[a, b, c]`` losing b and c): remove both, and the
+                # separator left before a closing bracket.
+                pos = last_end = max(last_end, end)
+                if t[pos:].lstrip(" \t\r\n")[:1] in ("]", "}") and out:
+                    out[-1] = re.sub(r",[ \t]*$", "", out[-1]) if out[-1] else out[-1]
+                    if not out[-1] and len(out) > 1:
+                        out[-2] = re.sub(r",[ \t]*$", "", out[-2])
+                continue
             if start > pos:
                 out.append(t[pos:start])
             out.append(text)
             pos = max(pos, end)
             if end > start:
                 last_end = end
+                last_deleted = text == ""
         out.append(t[pos:])
         return "".join(out)
 
