@@ -176,7 +176,8 @@ def _message(error: Any) -> str:
             return f"unknown field; did you mean {near[0]}?"
         return f"unknown field; known fields: {', '.join(known)}"
     if error.validator == "pattern":
-        return f"{error.instance!r} is not a valid {'GUID' if _GUID in error.validator_value else 'user-assigned identity resource ID'}"
+        what = "GUID" if _GUID in error.validator_value else "user-assigned identity resource ID"
+        return f"{error.instance!r} is not a valid {what}"
     return str(error.message)
 
 

@@ -200,7 +200,7 @@ def options_from_config(config: Any) -> Options:
         data = config.get("data") or {}
         if not isinstance(data, dict):
             raise ConfigError("data", "ConfigMap data must be a mapping")
-        fields = _from_strings(data, _schema)
+        fields = _from_strings(data, _schema.field_types())
         problems = _schema.validate(fields, spec_only="data")
         prefix = "data"
     elif kind == _schema.KIND:
@@ -226,9 +226,9 @@ def _options_message(exc: OptionsError) -> str:
     return exc.message + (f"; {exc.hint}" if exc.hint else "")
 
 
-def _from_strings(data: dict[str, Any], schema: Any) -> dict[str, Any]:
-    """Typed fields from ConfigMap strings: true/false, comma-separated lists, integers; "" means unset."""
-    types = schema.field_types()
+def _from_strings(data: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
+    """Typed fields from ConfigMap strings (``types``: the JSON type of each field): true/false, comma-separated
+    lists, integers; "" means unset. Anything else stays a string, for the schema to report."""
     out: dict[str, Any] = {}
     for key, value in data.items():
         kind = types.get(key)
@@ -270,7 +270,8 @@ def process(data: bytes) -> Output:
         return _fatal([_input_result(exc, None)])
     root = stream.docs[0].root if len(stream.docs) == 1 else None
     if not isinstance(root, y.MappingNode) or y.scalar(y.get(root, "kind")) != "ResourceList":
-        return _fatal([Result("input is not a KRM ResourceList (one YAML document of kind ResourceList)", "error", where=FILE)])
+        message = "input is not a KRM ResourceList (one YAML document of kind ResourceList)"
+        return _fatal([Result(message, "error", where=FILE)])
     items = y.get(root, "items")
     if items is not None and not y.is_null(items) and not isinstance(items, y.SequenceNode):
         return _fatal([Result("ResourceList items must be a list", "error", where=FILE)])
@@ -287,7 +288,8 @@ def process(data: bytes) -> Output:
         return _finish(stream, root, text, results)
     if len(data) > opts.max_bytes:
         results.append(
-            Result(f"input is {len(data)} bytes, over the limit of {opts.max_bytes}; raise maxBytes", "error", where=FILE)
+            Result(f"input is {len(data)} bytes, over the limit of {opts.max_bytes}; raise maxBytes", "error",
+                   where=FILE)
         )
         return _finish(stream, root, text, results)
     try:
@@ -317,7 +319,8 @@ def _config_ref(root: y.MappingNode) -> ObjectRef | None:
     api, kind = y.scalar(y.get(fc, "apiVersion")), y.scalar(y.get(fc, "kind"))
     if not api or not kind:
         return None
-    return ObjectRef(api, kind, y.scalar(y.get(fc, "metadata", "name")) or "", y.scalar(y.get(fc, "metadata", "namespace")))
+    name = y.scalar(y.get(fc, "metadata", "name")) or ""
+    return ObjectRef(api, kind, name, y.scalar(y.get(fc, "metadata", "namespace")))
 
 
 def _config_path(root: y.MappingNode, name: str) -> str:
@@ -361,11 +364,12 @@ def _krm_words(message: str) -> str:
     """Name functionConfig fields where the core's messages name CLI flags (``--prune-secret``)."""
     if "--" not in message:
         return message
+    defaults = Options()
     for name, key in ALIASES.items():
         flag = "--" + name.replace("_", "-")
         if flag in message:
-            kind = type(getattr(Options(), name))
-            message = message.replace(flag, f"{key}: true" if kind is bool else key)
+            boolean = isinstance(getattr(defaults, name), bool)
+            message = message.replace(flag, f"{key}: true" if boolean else key)
     return message
 
 
@@ -374,7 +378,10 @@ def _change_results(result: TransformResult, selected: _Items) -> list[Result]:
     for c in result.changes:
         res = selected.at(c.pos, c.object)
         out.append(
-            Result(_change_message(c), "info", ref=c.object, path=c.path, current=c.old, proposed=c.new, file=_file_of(res), rule=c.rule)
+            Result(
+                _change_message(c), "info", ref=c.object, path=c.path, current=c.old, proposed=c.new,
+                file=_file_of(res), rule=c.rule,
+            )
         )
     for ref in result.removed:
         res = selected.at(None, ref)

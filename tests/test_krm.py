@@ -192,7 +192,8 @@ def test_secret_values_never_reach_results() -> None:
 
 def test_configmap_data_is_the_same_config_as_strings() -> None:
     spec = load_yaml(SPEC)
-    as_kind, _ = run(wrap(DOCS, transformer(SPEC + "pruneSecret: true\nroles: [control-plane, worker]\nonly: [md-0]\nmaxBytes: 1000000\n")))
+    extra = "pruneSecret: true\nroles: [control-plane, worker]\nonly: [md-0]\nmaxBytes: 1000000\n"
+    as_kind, _ = run(wrap(DOCS, transformer(SPEC + extra)))
     data = {**spec, "pruneSecret": "true", "roles": "control-plane, worker", "only": "md-0", "maxBytes": "1000000",
             "workerIdentityID": ""}
     as_cm, _ = run(wrap(DOCS, configmap(data)))
@@ -223,7 +224,8 @@ BAD_CONFIGS = [
     (transformer(SPEC + "providerIDForm: short\n"), "spec.providerIDForm"),
     (transformer(SPEC).replace("v1alpha1", "v1beta9"), "apiVersion"),
     (transformer(SPEC).replace("metadata:", "sepc: {}\nmetadata:"), "sepc"),
-    (transformer(SPEC + "subscriptionID: 00000000-1111-2222-3333-444444444444\nidentityName: x\n"), "spec.identityName"),
+    (transformer(SPEC + "subscriptionID: 00000000-1111-2222-3333-444444444444\nidentityName: x\n"),
+     "spec.identityName"),
     (configmap({"clientId": CLIENT_ID}), "data.clientId"),
     (configmap({"tenantID": "nope"}), "data.tenantID"),
     (configmap({"pruneSecret": "maybe"}), "data.pruneSecret"),

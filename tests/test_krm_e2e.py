@@ -137,7 +137,9 @@ def test_kustomize_refused_edit_fails_with_the_functions_message(tmp_path: Path,
     manifest = (ROOT / "tests" / "fixtures" / "error-system-assigned" / "input.yaml").read_bytes()
     proc = build(kustomization(tmp_path, manifest, exec_config(krm_bin)), *EXEC)
     assert proc.returncode != 0 and proc.stdout == ""
-    _one_line(proc.stderr, "AzureMachineTemplate default/sa-md-0 spec.template.spec.identity: identity is SystemAssigned")
+    _one_line(
+        proc.stderr, "AzureMachineTemplate default/sa-md-0 spec.template.spec.identity: identity is SystemAssigned"
+    )
 
 
 def test_kustomize_input_the_engine_cannot_edit_fails_with_the_functions_message(tmp_path: Path, krm_bin: Path) -> None:
@@ -254,7 +256,9 @@ def _container_config(spec: dict[str, object] | None = None) -> str:
     return fn_config(f"container:\n  image: {IMAGE}", spec)
 
 
-def test_kustomize_container_mode_runs_the_image_entrypoint(tmp_path: Path, krm_bin: Path, image: dict[str, str]) -> None:
+def test_kustomize_container_mode_runs_the_image_entrypoint(
+    tmp_path: Path, krm_bin: Path, image: dict[str, str]
+) -> None:
     env = {**os.environ, **image}
     source = QUICKSTART.read_bytes()
     container = build(kustomization(tmp_path / "c", source, _container_config()), "--enable-alpha-plugins", env=env)
@@ -264,9 +268,8 @@ def test_kustomize_container_mode_runs_the_image_entrypoint(tmp_path: Path, krm_
     exec_mode = build(kustomization(tmp_path / "e", source, exec_config(krm_bin)), *EXEC)
     assert container.stdout == exec_mode.stdout
     assert "type: WorkloadIdentity" in container.stdout
-    bad = build(
-        kustomization(tmp_path / "b", source, _container_config({"clientID": "nope"})), "--enable-alpha-plugins", env=env
-    )
+    bad_dir = kustomization(tmp_path / "b", source, _container_config({"clientID": "nope"}))
+    bad = build(bad_dir, "--enable-alpha-plugins", env=env)
     assert bad.returncode != 0
     _one_line(bad.stderr, "spec.clientID: 'nope' is not a valid GUID")
 
@@ -333,7 +336,8 @@ def test_kpt_eval_broken_input_fails_with_the_result_in_the_results_file(tmp_pat
     init_repo(pkg)
     res = tmp_path / "res"
     proc = subprocess.run(
-        [kpt, "fn", "eval", str(pkg), "--exec", "capz-wi-krm", "--results-dir", str(res), "--", f"identityID={IDENTITY}"],
+        [kpt, "fn", "eval", str(pkg), "--exec", "capz-wi-krm", "--results-dir", str(res),
+         "--", f"identityID={IDENTITY}"],
         capture_output=True, text=True, env=env_with(krm_bin), cwd=tmp_path, timeout=300,
     )
     assert proc.returncode != 0

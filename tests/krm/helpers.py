@@ -91,7 +91,8 @@ class KptCase:
 def kpt_cases() -> list[KptCase]:
     """Every directory holding ``.expected/`` under krm-function/examples and tests/krm/cases."""
     roots = [EXAMPLES, HERE / "cases"]
-    return sorted((KptCase(p.parent) for r in roots if r.is_dir() for p in r.glob("**/.expected")), key=lambda c: c.name)
+    found = (KptCase(p.parent) for r in roots if r.is_dir() for p in r.glob("**/.expected"))
+    return sorted(found, key=lambda c: c.name)
 
 
 def git(pkg: Path, *args: str) -> str:
@@ -126,7 +127,8 @@ def run_kpt_case(case: KptCase, tmp: Path, bin_dir: Path) -> KptRun:
     shutil.copytree(case.dir, pkg, ignore=shutil.ignore_patterns(".expected"))
     init_repo(pkg)
     if cfg.get("testType", "render") == "eval":
-        cmd = [kpt, "fn", "eval", str(pkg), "--results-dir", str(res), "--truncate-output=false", "--exec", cfg["execPath"]]
+        cmd = [kpt, "fn", "eval", str(pkg), "--results-dir", str(res), "--truncate-output=false"]
+        cmd += ["--exec", cfg["execPath"]]
         if cfg.get("fnConfig"):
             cmd += ["--fn-config", str(pkg / cfg["fnConfig"])]
         if cfg.get("args"):
@@ -155,7 +157,10 @@ def split_docs(text: str) -> list[str]:
             docs.append([])
         else:
             docs[-1].append(line)
-    return ["".join(d) for d in docs if "".join(d).strip() and any(not ln.lstrip().startswith("#") and ln.strip() for ln in d)]
+    def has_content(lines: list[str]) -> bool:
+        return any(ln.strip() and not ln.lstrip().startswith("#") for ln in lines)
+
+    return ["".join(d) for d in docs if has_content(d)]
 
 
 def wrap(docs: list[str], function_config: str = "") -> str:
