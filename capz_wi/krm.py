@@ -400,7 +400,10 @@ def _check(selected: _Items, opts: Options) -> list[Result]:
     from capz_wi import check
 
     source = "".join("---\n" + json.dumps(_engine._to_json(r.node)) + "\n" for r in selected.resources)
-    found = check(source, opts, file=FILE)
+    try:
+        found = check(source, opts, file=FILE)
+    except InputError as exc:  # its position is in the JSON stream above, not in the ResourceList: drop it
+        raise InputError(exc.message, None, exc.hint) from None
     out = []
     for f in found.findings:
         res = selected.at(None, f.object)
