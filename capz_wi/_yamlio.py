@@ -126,6 +126,7 @@ def decode(data: bytes, file: str = "<stdin>", max_bytes: int = DEFAULT_MAX_BYTE
 
 
 _NUL = re.compile(r"[\x00]")
+_LONE_CR = re.compile(r"\r(?!\n)")
 #: A block collection starts after indentation and indicators only (``- - ? ``), and each block level costs about a
 #: column, so only a line starting with this many of them can hide MAX_DEPTH block levels (half, for margin).
 _DEEP_BLOCK = re.compile(r"(?m)^[ \t?:-]{%d}" % (MAX_DEPTH // 2))
@@ -138,6 +139,15 @@ def _check_text(text: str, file: str) -> None:
         line = before.count("\n") + 1
         col = m.start() - (before.rfind("\n") + 1) + 1
         raise InputError("NUL character in input", SourcePos(file, line, col), "YAML text cannot contain NUL bytes")
+    # A lone CR is a line break to YAML but not to the splicing code, which counts LF (and keeps CRLF).
+    m = _LONE_CR.search(text)
+    if m:
+        before = text[: m.start()]
+        line = before.count("\n") + 1
+        col = m.start() - (before.rfind("\n") + 1) + 1
+        raise InputError(
+            "carriage return (CR) without a line feed", SourcePos(file, line, col), "save the file with LF or CRLF line endings"
+        )
     # The C composer recurses once per level and overflows the C stack (a segfault, not a RecursionError) near
     # 100,000 levels, e.g. ``- - - - ...`` in 200 kB. Only input with many brackets or a deep block prefix can
     # nest past MAX_DEPTH; for those, count the depth on the parser's events (iterative, and exact: brackets in

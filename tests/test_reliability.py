@@ -127,6 +127,7 @@ CATALOGUE = [
     Case("invalid-utf8", CM.replace(b"value", b"val\xffue"), "invalid UTF-8 byte 0xff", (6, 11)),
     Case("truncated-utf8", CM + b"  e: caf\xc3", "invalid UTF-8 byte 0xc3", (7, 9)),
     Case("nul-byte", CM.replace(b"value", b"va\x00lue"), "NUL character", (6, 10)),
+    Case("lone-carriage-return", CM.replace(b"key: value\n", b"key: value\rother: x\n"), "carriage return (CR)", (6, 13)),
     # --- YAML that parses but is not a stream of objects ------------------------------------------------------
     Case("document-is-a-scalar", doc(CM, b"just a string\n"), "not a Kubernetes object", (8, 1),
          krm="not a KRM ResourceList", krm_raw=b"just a string\n"),

@@ -67,7 +67,7 @@ def _read(res: Resource, section: str, key: str) -> str | None:
         return raw
     try:
         return base64.b64decode(raw, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, and ValueError for non-ASCII text
         return None
 
 
