@@ -20,6 +20,7 @@ No typer here: this module is the container's entrypoint and its cold start matt
 from __future__ import annotations
 
 import bisect
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -223,7 +224,7 @@ def options_from_config(config: Any) -> Options:
 
 
 def _options_message(exc: OptionsError) -> str:
-    return exc.message + (f"; {exc.hint}" if exc.hint else "")
+    return _krm_words(exc.message + (f"; {exc.hint}" if exc.hint else ""))
 
 
 def _from_strings(data: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
@@ -362,6 +363,8 @@ def _short(value: Any) -> str:
 
 def _krm_words(message: str) -> str:
     """Name functionConfig fields where the core's messages name CLI flags (``--prune-secret``)."""
+    # the function reads no environment variables: drop the CLI's "(or export AZURE_...)" advice
+    message = re.sub(r" \(or export [^)]*\)", "", message)
     if "--" not in message:
         return message
     defaults = Options()

@@ -28,6 +28,7 @@ def test_kpt_golden(case: KptCase, tmp_path: Path, krm_bin: Path, update_golden:
     run = run_kpt_case(case, tmp_path, krm_bin)
     assert run.returncode == cfg.get("exitCode", 0), run.stderr
     assert "Traceback" not in run.stderr
+    assert "PLANTED-SECRET" not in run.results + run.stderr, "secret values never reach results or stderr"
     if cfg.get("stdErr"):
         assert cfg["stdErr"] in run.stderr
     if update_golden:
