@@ -35,6 +35,12 @@ def is_ci_default(provider_id: str) -> bool:
     return bool(CI_DEFAULT.search(normalize_id(provider_id)))
 
 
+def _already_migrated(res: Resource, base: tuple[str, ...]) -> bool:
+    """UserAssigned with a first entry that is not the CAPZ CI default: what a transform would leave."""
+    first = res.value(*base, "userAssignedIdentities", 0, "providerID")
+    return res.value(*base, "identity") == "UserAssigned" and bool(first) and not is_ci_default(str(first))
+
+
 def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
     base = MACHINE_SPEC[res.kind]
     if opts.only and res.name not in opts.only:
@@ -51,6 +57,8 @@ def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
     if role is not None and role not in opts.roles:
         return
     ident = opts.identity_for(role)
+    if ident is None and _already_migrated(res, base):
+        return  # nothing to change, so no identity is needed (e.g. `--check` in a pre-commit hook)
     if ident is None:
         raise OptionsError(
             f"no user-assigned identity given for {res.ref}",

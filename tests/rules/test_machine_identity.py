@@ -95,3 +95,15 @@ def test_bad_identity_ids_are_option_errors(bad: str) -> None:
     with pytest.raises(capz_wi.OptionsError) as exc:
         capz_wi.Options(identity_id=bad)
     assert exc.value.field == "identityID"
+
+
+def test_no_identity_needed_when_nothing_would_change() -> None:
+    body = f"      identity: UserAssigned\n      userAssignedIdentities:\n      - providerID: {OTHER}\n"
+    result = run(AMT.format(body=body), capz_wi.Options())
+    assert result.changes == [] and result.ok
+
+
+def test_missing_identity_is_an_option_error_when_an_edit_is_needed() -> None:
+    with pytest.raises(capz_wi.OptionsError) as exc:
+        run(AMT.format(body="      vmSize: B2s\n"), capz_wi.Options())
+    assert exc.value.field == "identityID"
