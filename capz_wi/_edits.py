@@ -223,6 +223,8 @@ class _Splicer:
         # Missing (or null) parents that edits create, merged per parent so that two edits under one missing
         # ``spec`` write one ``spec:`` and not two (duplicate keys): (mapping id, key) -> (value, res, mapping, path)
         self.created: dict[tuple[int, str], tuple[Any, Resource, y.Node, Path]] = {}
+        # Mappings that other edits give new keys: removing their only key must not write ``{}`` there.
+        self.gaining: set[int] = set()
 
     def add(self, start: int, end: int, text: str, indent: int = 0) -> None:
         """Replace ``start:end`` with ``text``. Insertions at one offset go deepest ``indent`` first: a nested
@@ -330,7 +332,7 @@ class _Splicer:
             else:
                 self.add(k.start_mark.index, x._value_end(k, v), "")
             return
-        if len(m.value) == 1:
+        if len(m.value) == 1 and not (id(m) in self.gaining and x.prefix_blank(k.start_mark.index)):
             if len(path) < 2:
                 raise InputError(f"cannot remove {_dotted(path)}: it is the only field", res.pos(*path))
             self.set_field(res, path[:-1], {})
@@ -477,6 +479,11 @@ def apply_edits(stream: y.Stream, edits: list[Edit]) -> str:
     if not edits:
         return stream.text
     sp = _Splicer(stream)
+    for e in edits:
+        if isinstance(e, SetField) and e.path:
+            parent = e.resource.get(*e.path[:-1])
+            if isinstance(parent, y.MappingNode) and y.own_pair(parent, str(e.path[-1])) is None:
+                sp.gaining.add(id(parent))
     for e in edits:
         if isinstance(e, SetField):
             sp.set_field(e.resource, e.path, e.new)
