@@ -296,3 +296,17 @@ def test_wrap_resource_list_keeps_documents() -> None:
         rl = load_all(wrap_resource_list(data, OPTIONS))[0]
         assert rl["items"] == load_all(data)
         assert rl["functionConfig"]["spec"]["identityID"] == OPTIONS["identityID"]
+
+
+def test_python_tag_payload_is_live(tmp_path: Path) -> None:
+    """The catalogue's payload is real: an unsafe loader (PyYAML's) runs it and creates the marker, so the marker
+    checks above, which find no marker after every adapter, prove that capz-wi never constructs it."""
+    import yaml
+
+    marker = tmp_path / "pwned"
+    payload = PYTAG.replace(b"@MARKER@", str(marker).encode())
+    yaml.unsafe_load(b"apiVersion: v1\nkind: ConfigMap\ndata:\n  payload: " + payload + b"\n")
+    assert marker.is_dir()
+    marker.rmdir()
+    result = capz_wi.transform(amt_with(b"      payload: " + payload + b"\n"), capz_wi.Options.from_mapping(OPTIONS))
+    assert result.changed and not marker.exists()
