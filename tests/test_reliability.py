@@ -310,3 +310,44 @@ def test_python_tag_payload_is_live(tmp_path: Path) -> None:
     marker.rmdir()
     result = capz_wi.transform(amt_with(b"      payload: " + payload + b"\n"), capz_wi.Options.from_mapping(OPTIONS))
     assert result.changed and not marker.exists()
+
+
+NETWORK_REFS = doc(
+    b"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+    b"- https://github.com/kubernetes-sigs/cluster-api-provider-azure//templates?ref=main\n",
+    b"%TAG !remote! https://example.com/tags/\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: refs\n"
+    b"  annotations:\n    schema: https://example.com/schema.json\ndata:\n  x: !remote!thing value\n"
+    b"  y: !<https://example.com/z> value\n  $ref: http://169.254.169.254/metadata/identity\n",
+    AMT,
+)
+
+
+def test_never_opens_a_network_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """URLs, remote tags and kustomize remote resources are data: no adapter resolves, connects or looks anything up."""
+    import socket
+
+    from capz_wi.cli import main as cli_main
+    from tests.test_reliability_adapters import call
+
+    attempts: list[str] = []
+
+    def refuse(name: str) -> Callable[..., Any]:
+        def _refuse(*args: Any, **kwargs: Any) -> Any:
+            attempts.append(f"{name}{args[:2]}")
+            raise OSError("network disabled by the test")
+
+        return _refuse
+
+    for name in ("getaddrinfo", "create_connection", "gethostbyname"):
+        monkeypatch.setattr(socket, name, refuse(name))
+    monkeypatch.setattr(socket.socket, "connect", refuse("connect"))
+    result = capz_wi.transform(NETWORK_REFS, capz_wi.Options.from_mapping(OPTIONS))
+    assert result.changed and b"169.254.169.254" in result.text.encode()
+    for argv in (["transform", "-", "--identity-id", OPTIONS["identityID"]], ["check", "-"]):
+        code, out, err = call(cli_main, argv, NETWORK_REFS)
+        assert code in (0, 1) and "internal error" not in err, err
+    # A ResourceList is one document: no %TAG directive inside it, the rest as items.
+    items = NETWORK_REFS.replace(b"%TAG !remote! https://example.com/tags/\n---\n", b"").replace(b"!remote!thing ", b"")
+    o = run_krm(OPTIONS, items, tmp_path)
+    assert o.code == 0, o.stderr
+    assert attempts == []
