@@ -284,6 +284,9 @@ def _check_krm(case: Case, expected: str | None, o: Outcome) -> None:
         return
     assert o.code == 1
     assert len(o.errors) == 1 and expected in o.errors[0], o.errors
+    if case.refusal:  # a refused edit names the offending item and field
+        (result,) = [r for r in o.resource_list["results"] if r["severity"] == "error"]
+        assert result["resourceRef"]["kind"] and result["field"]["path"].startswith("spec."), result
     lines = o.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and "error" in lines[0], o.stderr
 
