@@ -51,6 +51,9 @@ ALIASES = {
     "provider_id_form": "providerIDForm",
     "mode": "mode",
     "max_bytes": "maxBytes",
+    "workload_issuer": "workloadIssuer",
+    "signing_key_file": "signingKeyFile",
+    "public_key_file": "publicKeyFile",
 }
 
 
@@ -126,6 +129,21 @@ class Options:
         default="transform", metadata=_doc("KRM function mode: transform (default) or check (findings, no edits).")
     )
     max_bytes: int = field(default=DEFAULT_MAX_BYTES, metadata=_doc("Input size limit in bytes."))
+    workload_issuer: str | None = field(
+        default=None,
+        metadata=_doc(
+            "KRM function: also set the workload clusters' service-account-issuer (https URL) on every "
+            "KubeadmControlPlane(Template), as `capz-wi workload-issuer` does."
+        ),
+    )
+    signing_key_file: str | None = field(
+        default=None,
+        metadata=_doc("KRM function: path of a mounted service-account private key (never the key itself)."),
+    )
+    public_key_file: str | None = field(
+        default=None,
+        metadata=_doc("KRM function: path of the mounted public key; with signingKeyFile the pair is verified."),
+    )
 
     def __post_init__(self) -> None:
         for name in ("identity_id", "control_plane_identity_id", "worker_identity_id"):
@@ -152,6 +170,10 @@ class Options:
             raise OptionsError(f"unknown providerID form {self.provider_id_form!r}", "providerIDForm", "use azure or bare")
         if self.mode not in ("transform", "check"):
             raise OptionsError(f"unknown mode {self.mode!r}", "mode", "use transform or check")
+        if self.workload_issuer is not None and not self.workload_issuer.startswith("https://"):
+            raise OptionsError(f"{self.workload_issuer!r} is not an https URL", "workloadIssuer", "Entra only reads https issuers")
+        if (self.signing_key_file is None) != (self.public_key_file is None):
+            raise OptionsError("give both signingKeyFile and publicKeyFile, or neither", "signingKeyFile")
         if not isinstance(self.max_bytes, int) or self.max_bytes <= 0:
             raise OptionsError("must be a positive number of bytes", "maxBytes")
 

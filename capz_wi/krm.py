@@ -302,6 +302,8 @@ def process(data: bytes) -> Output:
             if result.ok:
                 results.extend(_change_results(result, selected))
                 text = result.text.removeprefix("\ufeff")
+                if opts.workload_issuer:
+                    text = _workload_issuer(text, opts, results)
     except OptionsError as exc:
         results.append(
             Result(
@@ -311,7 +313,61 @@ def process(data: bytes) -> Output:
         )
     except (InputError, ConflictError) as exc:
         results.append(_input_result(exc, selected))
+    except CapzWiError as exc:  # a refused workload-issuer edit (bad issuer, keys that are not a pair, no KCP)
+        results.append(Result(exc.message + (f"; {exc.hint}" if exc.hint else ""), "error", where="functionConfig"))
+        text = stream.text
     return _finish(stream, root, text, results)
+
+
+def _workload_issuer(text: str, opts: Options, results: list[Result]) -> str:
+    """``workloadIssuer``: the edit of ``capz-wi workload-issuer`` on the items (KubeadmControlPlane and
+    KubeadmControlPlaneTemplate ``service-account-issuer``). The ``<cluster>-sa`` Secret holds a private key and
+    never travels in the items: create it with ``capz-wi workload-issuer --secret-out``. With mounted
+    ``signingKeyFile``/``publicKeyFile`` the pair is verified and the key id the tokens will carry is reported.
+    """
+    from pathlib import Path
+
+    from capz_wi._edits import apply_edits
+    from capz_wi.quickstart._discovery import normalize_issuer
+    from capz_wi.quickstart._errors import RefusedError
+    from capz_wi.quickstart._keys import check_pair, key_id
+    from capz_wi.quickstart._workload_issuer import CP_GROUP, PATHS, RULE, plan_issuer
+
+    assert opts.workload_issuer is not None
+    issuer = normalize_issuer(opts.workload_issuer)
+    if opts.signing_key_file and opts.public_key_file:
+        try:
+            private = Path(opts.signing_key_file).read_bytes()
+            public = Path(opts.public_key_file).read_bytes()
+        except OSError as exc:
+            raise RefusedError(
+                f"cannot read {exc.filename}: {exc.strerror}", None, "mount the key files into the function"
+            ) from None
+        key = check_pair(private, public, opts.signing_key_file, opts.public_key_file)
+        results.append(
+            Result(f"tokens will carry kid {key_id(key)}: publish it in {issuer}openid/v1/jwks", "info", rule=RULE)
+        )
+    stream = _engine.load(text, FILE, HARD_LIMIT)
+    doc = stream.docs[0]
+    items = y.get(doc.root, "items")
+    selected = _Items.select(stream, doc, items if isinstance(items, y.SequenceNode) else None)
+    cps = [r for r in selected.resources if r.group == CP_GROUP and r.kind in PATHS]
+    if not cps:
+        raise RefusedError(
+            "workloadIssuer is set but no item is a KubeadmControlPlane or KubeadmControlPlaneTemplate", None,
+            "remove workloadIssuer or run the function over the workload cluster's manifests",
+        )
+    edits = [e for cp in cps for e in plan_issuer(cp, issuer)]
+    for e in edits:
+        res = e.resource
+        results.append(
+            Result(
+                f"set to {issuer}" if e.old is None else f"changed from {e.old} to {issuer}", "info", ref=res.ref,
+                path=".".join(map(str, e.path)), current=e.old, proposed=e.new if isinstance(e.new, str) else issuer,
+                file=_file_of(res), rule=RULE,
+            )
+        )
+    return apply_edits(stream, edits) if edits else text
 
 
 def _config_ref(root: y.MappingNode) -> ObjectRef | None:

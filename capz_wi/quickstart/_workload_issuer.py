@@ -138,6 +138,12 @@ def _plan(cp: Resource, issuer: str) -> list[Edit]:
     return [] if old == issuer else [SetField(cp, (*path, ARG), issuer, old, RULE)]
 
 
+def plan_issuer(cp: Resource, issuer: str) -> list[Edit]:
+    """The edits that set ``service-account-issuer`` on one KubeadmControlPlane(Template) (none when it already
+    says ``issuer``). ``issuer`` must already be normalised (:func:`normalize_issuer`)."""
+    return _plan(cp, issuer)
+
+
 def secret_manifest(clusters: Sequence[Cluster], private_pem: bytes, public_pem: bytes) -> str:
     """The ``<cluster>-sa`` Secret(s) KubeadmControlPlane adopts, as a YAML stream (holds the private key)."""
     crt = base64.b64encode(public_pem).decode("ascii")
