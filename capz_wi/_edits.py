@@ -421,11 +421,13 @@ class _Splicer:
             self.remove_item(_root_resource(res), ("items", res.item))
             return
         docs = res.stream.docs
-        i = docs.index(res.doc)
+        i = res.doc.index  # its position in docs (list.index compared dataclasses: quadratic with many removals)
+        if not (0 <= i < len(docs) and docs[i] is res.doc):
+            i = next(n for n, d in enumerate(docs) if d is res.doc)
         prev_end = 0
-        for d in reversed(docs[:i]):
-            if d.root is not None:
-                prev_end = x.after_line(x.content_end(d.root))
+        for j in range(i - 1, -1, -1):
+            if docs[j].root is not None:
+                prev_end = x.after_line(x.content_end(docs[j].root))
                 break
         end = x.after_line(x.content_end(res.node))
         if i == 0 or prev_end == 0:

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -444,8 +445,12 @@ _PLAIN_OK = re.compile(r"^[A-Za-z0-9_$./(][^\s#'\"`]*(?: [^\s#'\"`]+)*$")
 _FLOW_BAD = re.compile(r"[,\[\]{}]|:")
 
 
+@lru_cache(maxsize=4096)
 def _implicit_non_string(value: str) -> bool:
-    """True when YAML 1.1 or 1.2 would read ``value`` (written plain) as something other than a string."""
+    """True when YAML 1.1 or 1.2 would read ``value`` (written plain) as something other than a string.
+
+    Cached: the same few values (an identity ID, ``UserAssigned``) are rendered once per object of a stream.
+    """
     return any(_tag(r, value) != "tag:yaml.org,2002:str" for r in _resolvers())
 
 

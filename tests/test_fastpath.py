@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import capz_wi
+from capz_wi import _edits
 from capz_wi import _yamlio as y
 from capz_wi._document import Resource
 from capz_wi.cli import _fast, main
@@ -264,6 +265,27 @@ def ref_check_duplicates(stream: y.Stream, doc: y.Doc) -> None:
             todo.extend(c for c in node.value if not isinstance(c, y.ScalarNode))
 
 
+def ref_remove_document(self: _edits._Splicer, res: Resource) -> None:
+    x = self.x
+    if res.item is not None:
+        self.remove_item(_edits._root_resource(res), ("items", res.item))
+        return
+    docs = res.stream.docs
+    i = docs.index(res.doc)
+    prev_end = 0
+    for d in reversed(docs[:i]):
+        if d.root is not None:
+            prev_end = x.after_line(x.content_end(d.root))
+            break
+    end = x.after_line(x.content_end(res.node))
+    if i == 0 or prev_end == 0:
+        nxt = x.t.find("---", end)
+        end = x.after_line(nxt + 3) if nxt != -1 and x.prefix_blank(nxt) else end
+        self.add(0 if prev_end == 0 else prev_end, end, "")
+    else:
+        self.add(prev_end, end, "")
+
+
 class NoPause:
     def __enter__(self) -> NoPause:
         return self
@@ -290,6 +312,8 @@ def use_reference(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(y, "_Composer", y._Loader)  # the generic resolver, called per node
     mp.setattr(y, "_max_brackets", lambda text: text.count("[") + text.count("{"))
     mp.setattr(y, "PausedGC", NoPause)
+    mp.setattr(y, "_implicit_non_string", y._implicit_non_string.__wrapped__)
+    mp.setattr(_edits._Splicer, "remove_document", ref_remove_document)
     mp.setattr(_base.Context, "find", ref_find)
     mp.setattr(no_client_secret, "_used_elsewhere", ref_used_elsewhere)
     for name, fget in UNCACHED.items():
@@ -316,13 +340,35 @@ def outcome(data: bytes, file: str) -> list[Any]:
     return out
 
 
+SECRET = """\
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: bench-identity-secret
+  namespace: bench-ns
+stringData:
+  clientSecret: s3cret
+"""
+
+
 def _bench_stream() -> bytes:
+    """Three clusters of the benchmark workload, each with the Secret behind its clientSecret (so that
+    ``pruneSecret`` removes documents in the middle and at the end of the stream)."""
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import run as bench  # bench/run.py
     finally:
         sys.path.pop(0)
-    return bench.stream(3).encode()
+    return _with_secrets(bench.stream(3))
+
+
+def _with_secrets(text: str) -> bytes:
+    out = []
+    for i, cluster in enumerate(text.split("---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\n")):
+        out.append(cluster + SECRET.replace("bench-identity", f"bench-identity-{i:04d}").replace(
+            "bench-ns", f"bench-ns-{i:04d}"))
+    return "---\napiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\n".join(out).encode()
 
 
 SOURCES = [*(c.dir / "input.yaml" for c in CASES)]
@@ -346,6 +392,7 @@ def test_engine_matches_reference_on_bench_workload(monkeypatch: pytest.MonkeyPa
         ref = outcome(data, "bench.yaml")
     assert fast == ref
     assert len(fast[0][1]) == 3 * 6  # 6 changes per cluster: the workload exercises the rules
+    assert len(fast[1][3]) == 3  # pruneSecret removed the three Secrets
 
 
 CORPUS = corpus_templates()
