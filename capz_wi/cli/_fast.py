@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from capz_wi import Options, TransformResult
@@ -49,14 +48,17 @@ FLAG_OPTIONS = {
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 
-@dataclass
 class Plain:
     """A recognised plain ``transform`` invocation: paths, ``--quiet`` and the keyword arguments of
-    :func:`options_from_cli`."""
+    :func:`options_from_cli`. (A plain class: a dataclass costs start-up time on this path.)"""
 
-    paths: list[str] = field(default_factory=list)
-    quiet: bool = False
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self.quiet = False
+        self.kwargs: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Plain(paths={self.paths!r}, quiet={self.quiet!r}, kwargs={self.kwargs!r})"
 
 
 def parse(args: list[str], environ: Optional[dict[str, str]] = None) -> Plain | None:
