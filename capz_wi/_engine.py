@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -132,6 +131,7 @@ def transform_objects(objects: Sequence[dict[str, Any]], options: Options | None
     for i, obj in enumerate(objects):
         if not isinstance(obj, dict):
             raise InputError(f"object {i} is a {type(obj).__name__}, not a mapping")
+    import json  # here, not at the top: start-up of the plain transform
     text = "".join("---\n" + json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
     result = transform(text, options, file="<objects>")
     out_stream = y.load_stream(result.text, "<objects>")
@@ -156,6 +156,7 @@ def _plain(v: str) -> Any:
     if v in ("true", "false"):
         return v == "true"
     try:
+        import json  # here, not at the top: start-up of the plain transform
         return json.loads(v) if v[:1] in "-0123456789" else v
     except ValueError:
         return v

@@ -10,7 +10,6 @@ offsets (see ``_edits``); no document is re-serialised.
 from __future__ import annotations
 
 import gc
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -486,4 +485,5 @@ def render_scalar(value: str, *, flow: bool = False, style: str | None = None) -
         return "'" + value.replace("'", "''") + "'"
     if style not in ('"', "'") and plain_ok:
         return value
+    import json  # here, not at the top: start-up of the plain transform
     return json.dumps(value)
