@@ -345,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
             r.reps = args.reps if r.key[0] in "bcd" else args.fast_reps
         say(f"timing {len(rows) + len(sweep)} commands, {args.reps} (slow) or {args.fast_reps} (fast) runs each")
         run_rows(rows + sweep, work, say)
+        if a.ok:  # what was timed is the real transform: its output is the library's, byte for byte
+            import capz_wi
+
+            expected = capz_wi.transform(big, capz_wi.Options(identity_id=IDENTITY)).text.encode()
+            if (work / "out-a.yaml").read_bytes() != expected:
+                raise SystemExit("bench: capz-wi transform's output differs from capz_wi.transform()")
         load_after = loadavg()
     finally:
         if args.keep:
