@@ -559,3 +559,33 @@ def test_bench_patches_make_the_same_edits_as_the_transform() -> None:
                 obj = jsonpatch.apply_patch(obj, json.loads(p["patch"]))
         patched.append(obj)
     assert patched == after and before != after
+
+
+def test_fast_tables_match_the_typer_command() -> None:
+    """Drift guard: every option the fast path accepts exists on the typer ``transform`` command with the same
+    kind (flag, value, repeatable), the same environment variables and the same default. An option added to the
+    typer command only is safe (the fast path declines it); one that changed there must change here too.
+    (Duck-typed: typer ships its own copy of click.)"""
+    import typer.main
+
+    from capz_wi.cli import build_app
+
+    command = typer.main.get_command(build_app()).commands["transform"]  # type: ignore[attr-defined]
+    options = {opt: p for p in command.params if hasattr(p, "is_flag") for opt in [*p.opts, *p.secondary_opts]}
+    defaults = {"provider_id_form": "azure", "max_bytes": _fast.DEFAULT_MAX_BYTES}
+
+    def envvars(p: Any) -> tuple[str, ...]:
+        return (p.envvar,) if isinstance(p.envvar, str) else tuple(p.envvar or ())
+
+    for flag, (param, env) in _fast.VALUE_OPTIONS.items():
+        p = options[flag]
+        assert (p.name, p.is_flag, p.multiple, envvars(p), p.default) == (param, False, False, env, defaults.get(param))
+    for flag, param in _fast.MULTI_OPTIONS.items():
+        p = options[flag]
+        assert (p.name, p.is_flag, p.multiple, envvars(p)) == (param, False, True, ())
+    for flag, param in _fast.FLAG_OPTIONS.items():
+        p = options[flag]
+        assert (p.name, p.is_flag, p.multiple, envvars(p), p.default, p.secondary_opts) == (param, True, False, (), False, [])
+    arguments = [p for p in command.params if not hasattr(p, "is_flag")]
+    assert [(p.name, p.nargs) for p in arguments] == [("paths", -1)]
+    assert len(options) > len(_fast.VALUE_OPTIONS) + len(_fast.MULTI_OPTIONS) + len(_fast.FLAG_OPTIONS)  # -o, --diff...
