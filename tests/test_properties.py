@@ -349,3 +349,20 @@ def test_damaged_streams_raise_only_capz_errors(objs: list[dict[str, Any]], rng:
             capz_wi.transform(variant, OPTIONS, file="cut.yaml")
         except capz_wi.CapzWiError as exc:
             assert exc.pos is not None and exc.pos.file == "cut.yaml" and exc.pos.line >= 1 and exc.pos.column >= 1
+
+
+@settings(max_examples=max(EXAMPLES // 3, 1), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objs=streams(), rng=st.randoms(use_true_random=False))
+def test_krm_function_agrees_with_the_library(objs: list[dict[str, Any]], rng: random.Random) -> None:
+    """The same stream as the items of a ResourceList: the function's items are the library's output objects."""
+    import capz_wi.krm
+
+    from tests.test_reliability_adapters import wrap_resource_list
+
+    text = render(objs, rng)[0]
+    options = {"identityID": IDENTITY, "clientID": CLIENT_ID, "tenantID": TENANT_ID}
+    out = capz_wi.krm.process(wrap_resource_list(text.encode(), options))
+    assert out.exit_code == 0, out.stderr
+    items = load_all(out.text.encode())[0]["items"]
+    expected = load_all(capz_wi.transform(text, OPTIONS).text.encode())
+    assert [comparable(i) for i in items] == [comparable(d) for d in expected]
