@@ -28,7 +28,7 @@ from tests.conftest import FIXTURES, IDENTITY
 from tests.test_reliability import CATALOGUE
 from tests.test_reliability_adapters import OPTIONS, wrap_resource_list
 
-EXAMPLES = int(os.environ.get("CAPZ_WI_FUZZ_EXAMPLES", "50000"))
+EXAMPLES = int(os.environ.get("CAPZ_WI_FUZZ_EXAMPLES", "100000"))
 SEED = int(os.environ.get("CAPZ_WI_FUZZ_SEED", "8"))
 KRM_SHARE = 0.1  # one input in ten goes through the KRM function instead
 SLOW_SECONDS = 1.0
