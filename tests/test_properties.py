@@ -112,7 +112,14 @@ def machine(draw: st.DrawFn, n: int) -> dict[str, Any]:
         if entries or draw(st.booleans()):
             spec["userAssignedIdentities"] = [{"providerID": e} for e in entries]
     spec.update(draw(extras()))
-    return {"apiVersion": INFRA, "kind": "AzureMachineTemplate", "metadata": {"name": f"md-{n}", "namespace": "default"}, "spec": {"template": {"spec": spec}}}
+    meta = {"name": f"md-{n}", "namespace": "default"}
+    if draw(st.booleans()):  # AzureMachinePool: the same fields directly under spec
+        return {"apiVersion": INFRA, "kind": "AzureMachinePool", "metadata": meta, "spec": {"template": {"vmSize": "Standard_B2s"}, **spec}}
+    return {"apiVersion": INFRA, "kind": "AzureMachineTemplate", "metadata": meta, "spec": {"template": {"spec": spec}}}
+
+
+def machine_spec(o: dict[str, Any]) -> dict[str, Any]:
+    return o["spec"] if o["kind"] == "AzureMachinePool" else o["spec"]["template"]["spec"]
 
 
 @st.composite
@@ -251,7 +258,7 @@ def identity_needs_edit(objs: list[dict[str, Any]], o: dict[str, Any]) -> bool:
 
 
 def machine_needs_edit(o: dict[str, Any]) -> bool:
-    s = o["spec"]["template"]["spec"]
+    s = machine_spec(o)
     entries = [e["providerID"] for e in s.get("userAssignedIdentities") or []]
     return not (
         s.get("identity") == "UserAssigned" and entries and norm(entries[0]) == norm(OURS)
@@ -262,7 +269,7 @@ def machine_needs_edit(o: dict[str, Any]) -> bool:
 def needs_edit(objs: list[dict[str, Any]], o: dict[str, Any]) -> bool:
     if o["kind"] == "AzureClusterIdentity":
         return identity_needs_edit(objs, o)
-    if o["kind"] == "AzureMachineTemplate":
+    if o["kind"] in ("AzureMachineTemplate", "AzureMachinePool"):
         return machine_needs_edit(o)
     return False
 
@@ -288,7 +295,7 @@ def check_identity(objs: list[dict[str, Any]], before: dict[str, Any], after: di
 
 
 def check_machine(before: dict[str, Any], after: dict[str, Any]) -> None:
-    s, b = after["spec"]["template"]["spec"], before["spec"]["template"]["spec"]
+    s, b = machine_spec(after), machine_spec(before)
     assert s["identity"] == "UserAssigned"
     entries = [e["providerID"] for e in s["userAssignedIdentities"]]
     assert norm(entries[0]) == norm(OURS)
