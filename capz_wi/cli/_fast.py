@@ -196,7 +196,7 @@ def summarize(name: str, result: TransformResult, quiet: bool) -> None:
     for f in result.findings:
         if f.severity == "error" or not quiet:
             sys.stderr.write(f"{f}\n")
-    if quiet:
+    if quiet or not result.ok:  # a refused edit: its error line is the whole story ("nothing to change" misleads)
         return
     if not result.changed:
         sys.stderr.write(f"capz-wi: {name}: nothing to change\n")
