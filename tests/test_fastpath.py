@@ -311,6 +311,7 @@ def use_reference(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(y, "check_duplicates", ref_check_duplicates)
     mp.setattr(y, "_Composer", y._Loader)  # the generic resolver, called per node
     mp.setattr(y, "_max_brackets", lambda text: text.count("[") + text.count("{"))
+    mp.setattr(y, "SAFE_COMPOSE_DEPTH", -1)  # every suspicious input gets the event pass before composing
     mp.setattr(y, "PausedGC", NoPause)
     mp.setattr(y, "_implicit_non_string", y._implicit_non_string.__wrapped__)
     mp.setattr(_edits._Splicer, "remove_document", ref_remove_document)
@@ -513,6 +514,7 @@ def test_depth_check_trigger_is_per_document_and_still_refuses_deep_input(monkey
     with pytest.raises(capz_wi.InputError) as fast:
         y.load_stream(deep, "d.yaml")
     monkeypatch.setattr(y, "_max_brackets", lambda text: text.count("[") + text.count("{"))
+    monkeypatch.setattr(y, "SAFE_COMPOSE_DEPTH", -1)
     with pytest.raises(capz_wi.InputError) as ref:
         y.load_stream(deep, "d.yaml")
     assert str(fast.value) == str(ref.value) and "nesting deeper" in str(fast.value)
@@ -589,3 +591,48 @@ def test_fast_tables_match_the_typer_command() -> None:
     arguments = [p for p in command.params if not hasattr(p, "is_flag")]
     assert [(p.name, p.nargs) for p in arguments] == [("paths", -1)]
     assert len(options) > len(_fast.VALUE_OPTIONS) + len(_fast.MULTI_OPTIONS) + len(_fast.FLAG_OPTIONS)  # -o, --diff...
+
+
+M = y.MAX_DEPTH
+DEEP_CASES = {
+    "flow-just-deep-enough": "a: " + "[" * M + "]" * M + "\n",
+    "flow-one-too-deep": "a: " + "[" * M + "]" * M + "\n".replace("\n", "") + "\nb: " + "{x: " * M + "1" + "}" * M + "\n",
+    "block-too-deep": "".join("  " * i + f"k{i}:\n" for i in range(M + 3)) + "  " * (M + 3) + "v: 1\n",
+    "second-document": "a: [1, [2]]\n---\n" + "x: " + "[" * (M + 2) + "]" * (M + 2) + "\n",
+    "deep-then-syntax-error": "x: " + "[" * (M + 2) + "]" * (M + 2) + "\ny: [unclosed\n",
+    "syntax-error-then-deep": "y: [unclosed\nz: 1\n---\nx: " + "[" * (M + 2) + "]" * (M + 2) + "\n",
+    "undefined-alias-then-deep": "a: *nothing\n---\nx: " + "[" * (M + 2) + "]" * (M + 2) + "\n",
+    "alias-deeper-than-anchor": "a: &d " + "[" * (M - 5) + "]" * (M - 5) + "\nb: " + "[" * 10 + "*d" + "]" * 10 + "\n",
+    "anchor-itself-too-deep-later": "b: " + "[" * 3 + "1" + "]" * 3 + "\na: &d " + "[" * (M + 1) + "]" * (M + 1) + "\n",
+    "scalar-document": "--- '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[" + "[" * 200 + "'\n",
+    "brackets-in-strings": "a: '" + "[{" * (M * 2) + "'\nb: [ok]\n",
+    "complex-key": "? " + "[" * (M + 1) + "]" * (M + 1) + "\n: v\n",
+}
+
+
+@pytest.mark.parametrize("name", list(DEEP_CASES))
+def test_depth_check_on_nodes_matches_the_event_pass(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Measured on the composed nodes (fast) or by the event pass before composing (reference), every deep,
+    almost deep, aliased or broken input gets the same outcome: the same error at the same position, or none."""
+    text = DEEP_CASES[name]
+
+    def outcome() -> str:
+        try:
+            return f"ok, {len(y.load_stream(text, 'deep.yaml').docs)} documents"
+        except capz_wi.CapzWiError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    fast = outcome()
+    monkeypatch.setattr(y, "SAFE_COMPOSE_DEPTH", -1)
+    assert outcome() == fast
+
+
+def test_depth_cases_reach_both_outcomes() -> None:
+    outcomes = set()
+    for text in DEEP_CASES.values():
+        try:
+            y.load_stream(text)
+            outcomes.add("ok")
+        except capz_wi.InputError as exc:
+            outcomes.add("deep" if "nesting deeper" in str(exc) else type(exc).__name__)
+    assert {"ok", "deep", "YamlSyntaxError"} <= outcomes
