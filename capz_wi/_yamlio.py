@@ -435,12 +435,12 @@ def lookup(node: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     if not isinstance(node, MappingNode):
         return None
     merged = False
-    for k, v in node.value:
-        if isinstance(k, ScalarNode):
-            if k.value == "<<" and not k.style:
-                merged = True
-            elif k.value == key:
-                return k, v
+    for k, v in node.value:  # type checks only on a match: a collection key's value is a list, never equal
+        kv = k.value
+        if kv == "<<" and not k.style and isinstance(k, ScalarNode):
+            merged = True
+        elif kv == key and isinstance(k, ScalarNode):
+            return k, v
     if merged:
         for k, v in pairs(node):
             if k.value == key:
