@@ -12,27 +12,14 @@ from dataclasses import dataclass, field
 from capz_wi._crds import SchemaSet, bundled_schemas, load_crds
 from capz_wi._document import Resource, resources
 from capz_wi._options import Options
-from capz_wi._report import Finding
+from capz_wi._report import Finding, _Findings
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckResult(_Findings):
     """What ``check`` returns: ``findings`` sorted by (file, index, line, column, code)."""
 
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error finding (warnings allowed)."""
-        return not self.errors
 
 
 def check(

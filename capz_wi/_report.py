@@ -62,19 +62,10 @@ def _short(value: Any) -> str:
     return "(none)" if value is None else str(value)
 
 
-@dataclass(frozen=True)
-class TransformResult:
-    """What ``transform`` returns: the new ``text``, the ``changes`` and the ``findings`` (warnings, errors)."""
+class _Findings:
+    """``errors``, ``warnings`` and ``ok`` over a ``findings`` list (shared by the result types)."""
 
-    text: str
-    changes: list[Change] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    removed: list[ObjectRef] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        """True when the output differs from the input."""
-        return bool(self.changes or self.removed)
+    findings: list[Finding]
 
     @property
     def errors(self) -> list[Finding]:
@@ -86,5 +77,20 @@ class TransformResult:
 
     @property
     def ok(self) -> bool:
-        """False when a rule refused an edit (an error finding): the CLI then writes nothing."""
+        """True when there is no error finding (warnings allowed); the CLI writes nothing otherwise."""
         return not self.errors
+
+
+@dataclass(frozen=True)
+class TransformResult(_Findings):
+    """What ``transform`` returns: the new ``text``, the ``changes`` and the ``findings`` (warnings, errors)."""
+
+    text: str
+    changes: list[Change] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    removed: list[ObjectRef] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when the output differs from the input."""
+        return bool(self.changes or self.removed)
