@@ -8,34 +8,20 @@ from typing import Optional
 
 import typer
 
-from capz_wi.cli._fast import options_from_cli  # the transform's option handling, shared
-from capz_wi.cli.transform import IDENTITY_OPTIONS
+from capz_wi import Options
+from capz_wi.cli.transform import with_identity_options  # the transform's identity options, shared
 
 
 def register(app: typer.Typer) -> None:
     @app.command("migrate")
+    @with_identity_options
     def migrate_cmd(
+        opts: Options,
         paths: Optional[list[str]] = typer.Argument(
             None, help="Files or directories holding the cluster's current manifests (e.g. kubectl get ... -o yaml); - or nothing reads stdin."
         ),
         suffix: str = typer.Option("-wi", "--suffix", help="Appended to the names of the new objects."),
         plan_only: bool = typer.Option(False, "--plan", help="Print only the plan (stderr); write no manifest."),
-        identity_id: Optional[str] = IDENTITY_OPTIONS["identity_id"],
-        subscription_id: Optional[str] = IDENTITY_OPTIONS["subscription_id"],
-        resource_group: Optional[str] = IDENTITY_OPTIONS["resource_group"],
-        identity_name: Optional[str] = IDENTITY_OPTIONS["identity_name"],
-        client_id: Optional[str] = IDENTITY_OPTIONS["client_id"],
-        tenant_id: Optional[str] = IDENTITY_OPTIONS["tenant_id"],
-        control_plane_identity_id: Optional[str] = IDENTITY_OPTIONS["control_plane_identity_id"],
-        worker_identity_id: Optional[str] = IDENTITY_OPTIONS["worker_identity_id"],
-        role: Optional[list[str]] = IDENTITY_OPTIONS["role"],
-        only: Optional[list[str]] = IDENTITY_OPTIONS["only"],
-        replace_identities: bool = IDENTITY_OPTIONS["replace_identities"],
-        replace_system_assigned: bool = IDENTITY_OPTIONS["replace_system_assigned"],
-        prune_secret: bool = IDENTITY_OPTIONS["prune_secret"],
-        template_mode: bool = IDENTITY_OPTIONS["template_mode"],
-        provider_id_form: str = IDENTITY_OPTIONS["provider_id_form"],
-        max_bytes: int = IDENTITY_OPTIONS["max_bytes"],
     ) -> int:
         """Migrate a running service-principal cluster: new identity and machine templates, references repointed.
 
@@ -53,11 +39,6 @@ def register(app: typer.Typer) -> None:
         from capz_wi._migrate import migrate_streams
         from capz_wi.cli._io import read_sources, write_stdout
 
-        opts = options_from_cli(
-            identity_id, subscription_id, resource_group, identity_name, client_id, tenant_id,
-            control_plane_identity_id, worker_identity_id, role, only, replace_identities,
-            replace_system_assigned, prune_secret, template_mode, provider_id_form, max_bytes,
-        )
         sources = read_sources(paths or [])
         streams = [load(s.data, s.name, opts.max_bytes) for s in sources]
         result = migrate_streams(streams, opts, suffix=suffix)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+import typing
+from collections.abc import Callable
 from typing import Any, Optional
 
 import typer
@@ -49,6 +53,54 @@ IDENTITY_OPTIONS = dict(
     ),
     max_bytes=typer.Option(64 * 1024 * 1024, "--max-bytes", help="Input size limit in bytes."),
 )
+
+
+IDENTITY_TYPES: dict[str, Any] = {
+    "identity_id": Optional[str],
+    "subscription_id": Optional[str],
+    "resource_group": Optional[str],
+    "identity_name": Optional[str],
+    "client_id": Optional[str],
+    "tenant_id": Optional[str],
+    "control_plane_identity_id": Optional[str],
+    "worker_identity_id": Optional[str],
+    "role": Optional[list[str]],
+    "only": Optional[list[str]],
+    "replace_identities": bool,
+    "replace_system_assigned": bool,
+    "prune_secret": bool,
+    "template_mode": bool,
+    "provider_id_form": str,
+    "max_bytes": int,
+}
+
+
+def with_identity_options(command: Callable[..., int]) -> Callable[..., int]:
+    """Give a typer command every identity option (IDENTITY_OPTIONS) and call it with the built ``opts: Options``.
+
+    The commands that take identities (``transform``, ``migrate``) declare ``opts: Options`` instead of sixteen
+    parameters; typer sees the options through the wrapper's signature.
+    """
+    hints = typing.get_type_hints(command)
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in inspect.signature(command).parameters.values()
+        if p.name != "opts"
+    ]
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=IDENTITY_TYPES[name])
+        for name, option in IDENTITY_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> int:
+        identity = {name: kwargs.pop(name) for name in IDENTITY_OPTIONS}
+        return command(**kwargs, opts=options_from_cli(**identity))
+
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
+    wrapper.__signature__ = inspect.Signature(params, return_annotation=int)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**{p.name: p.annotation for p in params}, "return": int}
+    return wrapper
 
 
 OUTPUTS = ("yaml", "json", "patch", "kustomize")
@@ -197,25 +249,11 @@ def write_overlay(pairs: list[tuple[Source, str, Any]], out_dir: str, quiet: boo
 
 def register(app: typer.Typer) -> None:
     @app.command("transform")
+    @with_identity_options
     def transform_cmd(
+        opts: Options,
         paths: Optional[list[str]] = typer.Argument(None, help="Files or directories; - or nothing reads stdin."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary on stderr (errors still show)."),
-        identity_id: Optional[str] = IDENTITY_OPTIONS["identity_id"],
-        subscription_id: Optional[str] = IDENTITY_OPTIONS["subscription_id"],
-        resource_group: Optional[str] = IDENTITY_OPTIONS["resource_group"],
-        identity_name: Optional[str] = IDENTITY_OPTIONS["identity_name"],
-        client_id: Optional[str] = IDENTITY_OPTIONS["client_id"],
-        tenant_id: Optional[str] = IDENTITY_OPTIONS["tenant_id"],
-        control_plane_identity_id: Optional[str] = IDENTITY_OPTIONS["control_plane_identity_id"],
-        worker_identity_id: Optional[str] = IDENTITY_OPTIONS["worker_identity_id"],
-        role: Optional[list[str]] = IDENTITY_OPTIONS["role"],
-        only: Optional[list[str]] = IDENTITY_OPTIONS["only"],
-        replace_identities: bool = IDENTITY_OPTIONS["replace_identities"],
-        replace_system_assigned: bool = IDENTITY_OPTIONS["replace_system_assigned"],
-        prune_secret: bool = IDENTITY_OPTIONS["prune_secret"],
-        template_mode: bool = IDENTITY_OPTIONS["template_mode"],
-        provider_id_form: str = IDENTITY_OPTIONS["provider_id_form"],
-        max_bytes: int = IDENTITY_OPTIONS["max_bytes"],
         output: str = typer.Option(
             "yaml", "--output", "-o", help="yaml (the manifest), json (a v1 List), patch (RFC 6902 per object) "
             "or kustomize (an overlay in --out-dir)."
@@ -234,11 +272,6 @@ def register(app: typer.Typer) -> None:
         """
         from capz_wi._engine import load, run
 
-        opts = options_from_cli(
-            identity_id, subscription_id, resource_group, identity_name, client_id, tenant_id,
-            control_plane_identity_id, worker_identity_id, role, only, replace_identities,
-            replace_system_assigned, prune_secret, template_mode, provider_id_form, max_bytes,
-        )
         mode = review_mode(output, out_dir, diff, check, in_place, paths or [])
         sources = read_sources(paths or [])
         # Transform everything before writing anything: a broken file anywhere means no output and no file touched.
