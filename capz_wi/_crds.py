@@ -207,7 +207,7 @@ def _convert(s: Any, strict: bool) -> Any:
 
 def _list_type(validator: Any, value: str, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
     """``x-kubernetes-list-type``: ``set`` items are unique; ``map`` items are unique by their map keys."""
-    from jsonschema import ValidationError  # type: ignore[import-untyped]
+    from jsonschema import ValidationError
 
     if not isinstance(instance, list):
         return

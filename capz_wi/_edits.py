@@ -97,7 +97,7 @@ class _Text:
                 while e > node.start_mark.index and self.t[e - 1] in " \t\r\n":
                     e -= 1
             return int(e)
-        if node.flow_style or not node.value:
+        if getattr(node, "flow_style", False) or not node.value:
             return int(node.end_mark.index)
         if isinstance(node, y.MappingNode):
             k, v = node.value[-1]
@@ -425,8 +425,9 @@ class _Splicer:
             i = next(n for n, d in enumerate(docs) if d is res.doc)
         prev_end = 0
         for j in range(i - 1, -1, -1):
-            if docs[j].root is not None:
-                prev_end = x.after_line(x.content_end(docs[j].root))
+            prev_root = docs[j].root
+            if prev_root is not None:
+                prev_end = x.after_line(x.content_end(prev_root))
                 break
         end = x.after_line(x.content_end(res.node))
         if i == 0 or prev_end == 0:

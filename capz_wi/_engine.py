@@ -145,7 +145,7 @@ def _to_json(node: y.Node) -> Any:
         return {str(k.value): _to_json(v) for k, v in y.pairs(node)}
     if isinstance(node, y.SequenceNode):
         return [_to_json(c) for c in node.value]
-    if node.style in ('"', "'"):
+    if getattr(node, "style", None) in ('"', "'"):
         return node.value
     return _plain(str(node.value))
 

@@ -24,7 +24,7 @@ _ARM = re.compile(
 _RG = re.compile(r"^[-\w._()]{1,90}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
 PROVIDER_PREFIX = "azure://"
-ROLES = ("control-plane", "worker")
+ROLES: tuple[Literal["control-plane", "worker"], ...] = ("control-plane", "worker")
 
 #: Template-mode placeholders, the quick start's variable names.
 TEMPLATE_IDENTITY = (

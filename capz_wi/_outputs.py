@@ -286,7 +286,7 @@ def make_patch(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, 
     (stefankoegl/python-json-patch#160; hypothesis finds cases that even fail to apply), so the result is applied
     once and checked; when it does not give ``after`` exactly, plain ``add``/``remove``/``replace`` operations on the differing top-level fields are used instead.
     """
-    import jsonpatch  # type: ignore[import-untyped]
+    import jsonpatch
 
     class _Ordered(jsonpatch.DiffBuilder):  # type: ignore[misc]
         def _compare_dicts(self, path: str, src: dict[str, Any], dst: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ except ImportError:  # pragma: no cover - exercised only where the C extension i
     FAST = False
 
 
-class _Composer(_Loader):  # type: ignore[misc, valid-type]
+class _Composer(_Loader):  # type: ignore[misc, unused-ignore]
     """The loader, with the resolver calls made per node reduced to what they return here.
 
     Nothing is constructed, and the base resolver has no implicit or path resolvers, so ``resolve`` always gives
@@ -47,9 +47,9 @@ class _Composer(_Loader):  # type: ignore[misc, valid-type]
                 SequenceNode: self.DEFAULT_SEQUENCE_TAG,
                 MappingNode: self.DEFAULT_MAPPING_TAG,
             }
-            self.resolve = lambda kind, value, implicit: tags.get(kind)
-            self.descend_resolver = lambda parent, index: None
-            self.ascend_resolver = lambda: None
+            self.resolve = lambda kind, value, implicit: tags.get(kind)  # type: ignore[method-assign]
+            self.descend_resolver = lambda parent, index: None  # type: ignore[method-assign, assignment]
+            self.ascend_resolver = lambda: None  # type: ignore[method-assign]
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

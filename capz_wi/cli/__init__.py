@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -143,6 +144,7 @@ def _run_app(args: list[str]) -> int:
 
     import typer
 
+    vendored: types.ModuleType
     try:  # typer >= 0.16 parses with its own vendored copy of click and raises that copy's exceptions
         from typer._click import exceptions as vendored
     except ImportError:  # pragma: no cover - older typer uses click itself
