@@ -51,6 +51,16 @@ def finding(
     return Finding(severity, message, res.ref, replace(p, path=".".join(str(x) for x in path)))
 
 
+def provider_ids(res: Resource) -> Iterator[tuple[tuple[str | int, ...], str | None]]:
+    """``(path, providerID)`` of each ``userAssignedIdentities`` entry of a machine object (None when the entry has
+    no string providerID); nothing when the list is absent or not a list."""
+    base = MACHINE_SPEC[res.kind]
+    entries = res.data(*base, "userAssignedIdentities")
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        pid = entry.get("providerID") if isinstance(entry, dict) else None
+        yield (*base, "userAssignedIdentities", i, "providerID"), pid if isinstance(pid, str) else None
+
+
 def has_placeholder(value: str | None) -> bool:
     """True for a value holding ``${VAR}``: the placeholder check reports it, the other checks leave it alone."""
     return value is not None and bool(PLACEHOLDER.search(value))

@@ -19,7 +19,7 @@ Fix: ``capz-wi transform --identity-id <ID>`` replaces it.
 from __future__ import annotations
 
 from capz_wi._document import INFRA_GROUP, Resource
-from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding
+from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding, provider_ids
 from capz_wi.rules.machine_identity import is_ci_default
 
 ID = "ci-default-identity"
@@ -30,12 +30,9 @@ MATCH = Match(INFRA_GROUP, tuple(MACHINE_SPEC))
 
 
 def check(res: Resource, ctx: CheckContext) -> Findings:
-    base = MACHINE_SPEC[res.kind]
-    entries = res.data(*base, "userAssignedIdentities")
-    for i, entry in enumerate(entries if isinstance(entries, list) else []):
-        pid = entry.get("providerID") if isinstance(entry, dict) else None
-        if isinstance(pid, str) and is_ci_default(pid):
+    for path, pid in provider_ids(res):
+        if pid is not None and is_ci_default(pid):
             yield finding(
-                res, (*base, "userAssignedIdentities", i, "providerID"),
+                res, path,
                 "identity is the CAPZ CI default (capz-ci/cloud-provider-user-identity), not yours", "warning",
             )

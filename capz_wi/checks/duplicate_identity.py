@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from capz_wi._document import INFRA_GROUP, Resource
 from capz_wi._options import normalize_id
-from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding
+from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding, provider_ids
 
 ID = "duplicate-identity"
 CODE = "CWI010"
@@ -28,20 +28,12 @@ MATCH = Match(INFRA_GROUP, tuple(MACHINE_SPEC))
 
 
 def check(res: Resource, ctx: CheckContext) -> Findings:
-    base = MACHINE_SPEC[res.kind]
-    entries = res.data(*base, "userAssignedIdentities")
-    if not isinstance(entries, list):
-        return
-    seen: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        pid = entry.get("providerID") if isinstance(entry, dict) else None
-        if not isinstance(pid, str) or not pid.strip():
+    seen: dict[str, int | str] = {}
+    for path, pid in provider_ids(res):
+        if pid is None or not pid.strip():
             continue
         norm = normalize_id(pid)
         if norm in seen:
-            yield finding(
-                res, (*base, "userAssignedIdentities", i, "providerID"),
-                f"identity {pid} is already listed as entry {seen[norm]}", "warning",
-            )
+            yield finding(res, path, f"identity {pid} is already listed as entry {seen[norm]}", "warning")
         else:
-            seen[norm] = i
+            seen[norm] = path[-2]

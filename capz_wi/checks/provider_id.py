@@ -20,7 +20,7 @@ from __future__ import annotations
 from capz_wi._document import INFRA_GROUP, Resource
 from capz_wi._errors import OptionsError
 from capz_wi._options import PROVIDER_PREFIX, parse_identity_id
-from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding
+from capz_wi.checks._base import MACHINE_SPEC, CheckContext, Findings, Match, finding, provider_ids
 
 ID = "provider-id"
 CODE = "CWI008"
@@ -33,14 +33,8 @@ MATCH = Match(INFRA_GROUP, tuple(MACHINE_SPEC))
 
 
 def check(res: Resource, ctx: CheckContext) -> Findings:
-    base = MACHINE_SPEC[res.kind]
-    entries = res.data(*base, "userAssignedIdentities")
-    if not isinstance(entries, list):
-        return
-    for i, entry in enumerate(entries):
-        pid = entry.get("providerID") if isinstance(entry, dict) else None
-        path: tuple[str | int, ...] = (*base, "userAssignedIdentities", i, "providerID")
-        if not isinstance(pid, str) or not pid.strip():
+    for path, pid in provider_ids(res):
+        if pid is None or not pid.strip():
             yield finding(res, path, "userAssignedIdentities entry has no providerID")
             continue
         if pid.startswith(PROVIDER_PREFIX) and not pid[len(PROVIDER_PREFIX):].startswith("/"):
