@@ -153,3 +153,24 @@ def dump_report(report: dict[str, Any]) -> str:
     y.width = 4096
     y.dump(report, buf)
     return buf.getvalue()
+
+
+def file_tree(root: Path) -> dict[str, bytes]:
+    """Every file below ``root`` by relative path (empty when ``root`` does not exist)."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} if root.is_dir() else {}
+
+
+def compare_tree(actual: dict[str, bytes], expected_dir: Path, update: bool) -> None:
+    """Golden comparison of a set of output files; ``update`` (``--update-golden``) rewrites ``expected_dir``."""
+    import shutil
+
+    if update:
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        for name, data in actual.items():
+            (expected_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            (expected_dir / name).write_bytes(data)
+    expected = file_tree(expected_dir)
+    assert expected, f"no golden files in {expected_dir}; run pytest --update-golden and review them"
+    assert sorted(actual) == sorted(expected)
+    for name in expected:
+        assert actual[name] == expected[name], f"{expected_dir.name}/{name} differs"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.golden import run_cli
+from tests.golden import compare_tree, file_tree, run_cli
 
 HERE = FIXTURES / "quickstart-helpers"
 EXPECTED = HERE / "expected"
@@ -102,10 +102,6 @@ CASES: dict[str, list[str]] = {
 }
 
 
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} if root.is_dir() else {}
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden(case: str, tmp_path: Path, update_golden: bool) -> None:
     keys = tmp_path / "keys"
@@ -118,18 +114,8 @@ def test_golden(case: str, tmp_path: Path, update_golden: bool) -> None:
         return data.replace(str(tmp_path).encode(), b"<TMP>")
 
     actual = {"stdout": norm(proc.stdout), "stderr": norm(proc.stderr), "exit-code": f"{proc.returncode}\n".encode()}
-    actual.update({f"files/{k}": norm(v) for k, v in _tree(out).items()})
-    exp_dir = EXPECTED / case
-    if update_golden:
-        shutil.rmtree(exp_dir, ignore_errors=True)
-        for name, data in actual.items():
-            (exp_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (exp_dir / name).write_bytes(data)
-    expected = _tree(exp_dir)
-    assert expected, f"no golden files for {case}; run pytest --update-golden and review them"
-    assert sorted(actual) == sorted(expected)
-    for name in expected:
-        assert actual[name] == expected[name], f"{case}/{name} differs"
+    actual.update({f"files/{k}": norm(v) for k, v in file_tree(out).items()})
+    compare_tree(actual, EXPECTED / case, update_golden)
     if proc.returncode != 0 and not case.startswith("doctor"):  # refusals: one line, no stdout, nothing written
         assert proc.stdout == b"" and not out.exists()
         assert len(proc.stderr.splitlines()) == 1 and b"Traceback" not in proc.stderr

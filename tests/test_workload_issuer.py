@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 import capz_wi.quickstart as qs
 from tests.conftest import FIXTURES, corpus_ids, corpus_templates, need_shared
-from tests.golden import run_cli
+from tests.golden import compare_tree, file_tree, run_cli
 from tests.test_quickstart_readme import capz_wi_lines, run_walkthrough, section
 
 KEYS = FIXTURES / "quickstart-helpers"
@@ -27,10 +27,6 @@ ISSUER = "https://capzwiworkload.blob.core.windows.net/wl-issuer/"
 KEY_PEM = (KEYS / "test-only-sa.key").read_bytes()
 PUB_PEM = (KEYS / "test-only-sa.pub").read_bytes()
 _safe = YAML(typ="safe", pure=True)
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()} if root.is_dir() else {}
 
 
 def _run_case(case: str, tmp_path: Path) -> tuple[dict[str, bytes], Path]:
@@ -45,24 +41,14 @@ def _run_case(case: str, tmp_path: Path) -> tuple[dict[str, bytes], Path]:
         return data.replace(str(tmp_path).encode(), b"<TMP>").replace(str(FIXTURES).encode(), b"<FIXTURES>")
 
     actual = {"stdout": norm(proc.stdout), "stderr": norm(proc.stderr), "exit-code": f"{proc.returncode}\n".encode()}
-    actual.update({f"files/{k}": norm(v) for k, v in _tree(out).items()})
+    actual.update({f"files/{k}": norm(v) for k, v in file_tree(out).items()})
     return actual, out
 
 
 @pytest.mark.parametrize("case", sorted(d.name for d in CASES.iterdir() if (d / "args").is_file()))
 def test_golden(case: str, tmp_path: Path, update_golden: bool) -> None:
     actual, out = _run_case(case, tmp_path)
-    exp_dir = CASES / case / "expected"
-    if update_golden:
-        shutil.rmtree(exp_dir, ignore_errors=True)
-        for name, data in actual.items():
-            (exp_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            (exp_dir / name).write_bytes(data)
-    expected = _tree(exp_dir)
-    assert expected, f"no golden files for {case}; run pytest --update-golden and review them"
-    assert sorted(actual) == sorted(expected)
-    for name in expected:
-        assert actual[name] == expected[name], f"{case}/{name} differs"
+    compare_tree(actual, CASES / case / "expected", update_golden)
     if case.startswith("error-"):
         assert actual["exit-code"] == b"1\n" and actual["stdout"] == b"" and not out.exists()
         assert len(actual["stderr"].splitlines()) == 1
