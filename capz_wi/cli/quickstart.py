@@ -17,6 +17,7 @@ from typing import Optional
 import typer
 
 from capz_wi._errors import InputError, OptionsError, SourcePos
+from capz_wi.cli._params import option_group
 
 ISSUER_HELP = "The service-account issuer URL (https; normalised to exactly one trailing slash)."
 
@@ -123,6 +124,8 @@ ISSUER_OPTIONS = dict(
     container=typer.Option(None, "--container", help="The blob container of --storage-account."),
     static_website=typer.Option(None, "--static-website", help="The storage account's static-website endpoint as the issuer."),
 )
+#: Decorator: the command declares ``issuer: str`` (normalised) and gets the four ways to name it.
+with_issuer = option_group(ISSUER_OPTIONS, dict.fromkeys(ISSUER_OPTIONS, Optional[str]), resolve_issuer, "issuer")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -282,36 +285,30 @@ def register(app: typer.Typer) -> None:
         return keys(out_dir, bits, force)
 
     @app.command("discovery")
+    @with_issuer
     def discovery_command(
-        issuer: Optional[str] = ISSUER_OPTIONS["issuer"],
-        storage_account: Optional[str] = ISSUER_OPTIONS["storage_account"],
-        container: Optional[str] = ISSUER_OPTIONS["container"],
-        static_website: Optional[str] = ISSUER_OPTIONS["static_website"],
+        issuer: str,
         public_key: Optional[list[str]] = typer.Option(None, "--public-key", help="A public key to publish (repeatable)."),
         out_dir: str = typer.Option("discovery", "--out-dir", help="Where to write the two documents."),
     ) -> int:
         """Write .well-known/openid-configuration and openid/v1/jwks; print the az storage blob upload commands."""
-        return discovery(resolve_issuer(issuer, storage_account, container, static_website), public_key or [], out_dir)
+        return discovery(issuer, public_key or [], out_dir)
 
     @app.command("kind-config")
+    @with_issuer
     def kind_config_command(
-        issuer: Optional[str] = ISSUER_OPTIONS["issuer"],
-        storage_account: Optional[str] = ISSUER_OPTIONS["storage_account"],
-        container: Optional[str] = ISSUER_OPTIONS["container"],
-        static_website: Optional[str] = ISSUER_OPTIONS["static_website"],
+        issuer: str,
         signing_key: str = typer.Option(..., "--signing-key", help="The private key (sa.key)."),
         public_key: str = typer.Option(..., "--public-key", help="The public key (sa.pub)."),
         name: Optional[str] = typer.Option(None, "--name", help="The kind cluster name."),
     ) -> int:
         """Print the quick start's kind Cluster config: kind create cluster --config=<(capz-wi kind-config ...)."""
-        return kind_config_cmd(resolve_issuer(issuer, storage_account, container, static_website), signing_key, public_key, name)
+        return kind_config_cmd(issuer, signing_key, public_key, name)
 
     @app.command("federated-credentials")
+    @with_issuer
     def federated_credentials_command(
-        issuer: Optional[str] = ISSUER_OPTIONS["issuer"],
-        storage_account: Optional[str] = ISSUER_OPTIONS["storage_account"],
-        container: Optional[str] = ISSUER_OPTIONS["container"],
-        static_website: Optional[str] = ISSUER_OPTIONS["static_website"],
+        issuer: str,
         identity_name: Optional[str] = typer.Option(None, "--identity-name", help="The user-assigned identity."),
         resource_group: Optional[str] = typer.Option(None, "--resource-group", help="Its resource group."),
         namespace: str = typer.Option("capz-system", "--namespace", help="Namespace of capz-manager and ASO."),
@@ -320,7 +317,7 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Print the two federated credentials (CAPZ and ASO) as az commands or JSON."""
         return federated_credentials_cmd(
-            resolve_issuer(issuer, storage_account, container, static_website),
+            issuer,
             identity_name, resource_group, namespace, app_id, output,
         )
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import sys
-import typing
-from collections.abc import Callable
 from typing import Any, Optional
 
 import typer
@@ -14,6 +10,7 @@ import typer
 from capz_wi import Options, TransformResult
 from capz_wi.cli._fast import ENV_CLIENT, options_from_cli, summarize  # shared with the fast path
 from capz_wi.cli._io import Source, join_streams, read_sources, write_stdout
+from capz_wi.cli._params import option_group
 
 IDENTITY_OPTIONS = dict(
     identity_id=typer.Option(
@@ -75,33 +72,8 @@ IDENTITY_TYPES: dict[str, Any] = {
 }
 
 
-def with_identity_options(command: Callable[..., int]) -> Callable[..., int]:
-    """Give a typer command every identity option (IDENTITY_OPTIONS) and call it with the built ``opts: Options``.
-
-    The commands that take identities (``transform``, ``migrate``) declare ``opts: Options`` instead of sixteen
-    parameters; typer sees the options through the wrapper's signature.
-    """
-    hints = typing.get_type_hints(command)
-    own = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in inspect.signature(command).parameters.values()
-        if p.name != "opts"
-    ]
-    extra = [
-        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=IDENTITY_TYPES[name])
-        for name, option in IDENTITY_OPTIONS.items()
-    ]
-
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> int:
-        identity = {name: kwargs.pop(name) for name in IDENTITY_OPTIONS}
-        return command(**kwargs, opts=options_from_cli(**identity))
-
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + extra
-    wrapper.__signature__ = inspect.Signature(params, return_annotation=int)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {**{p.name: p.annotation for p in params}, "return": int}
-    return wrapper
-
+#: Decorator: the command declares ``opts: Options`` and gets every identity option (``transform``, ``migrate``).
+with_identity_options = option_group(IDENTITY_OPTIONS, IDENTITY_TYPES, options_from_cli, "opts")
 
 OUTPUTS = ("yaml", "json", "patch", "kustomize")
 

@@ -14,7 +14,7 @@ from typing import Optional
 
 import typer
 
-from capz_wi.cli.quickstart import ISSUER_OPTIONS, read_bytes, resolve_issuer, write_file
+from capz_wi.cli.quickstart import read_bytes, with_issuer, write_file
 
 
 def workload_issuer_cmd(
@@ -61,12 +61,10 @@ def workload_issuer_cmd(
 
 def register(app: typer.Typer) -> None:
     @app.command("workload-issuer")
+    @with_issuer
     def workload_issuer_command(
+        issuer: str,
         paths: Optional[list[str]] = typer.Argument(None, help="Files or directories; - or nothing reads stdin."),
-        issuer: Optional[str] = ISSUER_OPTIONS["issuer"],
-        storage_account: Optional[str] = ISSUER_OPTIONS["storage_account"],
-        container: Optional[str] = ISSUER_OPTIONS["container"],
-        static_website: Optional[str] = ISSUER_OPTIONS["static_website"],
         signing_key: str = typer.Option(..., "--signing-key", help="The private key (sa.key from capz-wi keys)."),
         public_key: str = typer.Option(..., "--public-key", help="The public key (sa.pub)."),
         secret_out: str = typer.Option(..., "--secret-out", help="Where to write the <cluster>-sa Secret (mode 0600)."),
@@ -81,6 +79,6 @@ def register(app: typer.Typer) -> None:
         The edited manifest goes to stdout; the Secret (private key) only to --secret-out.
         """
         return workload_issuer_cmd(
-            resolve_issuer(issuer, storage_account, container, static_website),
+            issuer,
             signing_key, public_key, secret_out, discovery_dir, cluster_name or [], paths or [], quiet,
         )
