@@ -35,7 +35,7 @@ def plan(res: Resource, ctx: Context, opts: Options) -> Plan:
     else:
         yield Finding(
             "warning",
-            f"Secret {ns}/{name} only backed the removed clientSecret; delete it, or pass --prune-secret",
+            f"only backed the removed clientSecret of {res.ref}; delete it, or pass --prune-secret",
             secret.ref,
             secret.pos(),
         )

@@ -30,7 +30,7 @@ def test_secret_reported_not_removed_by_default() -> None:
     result = run(SRC)
     assert "clientSecret:\n    name: sp" not in result.text and "MARKER-VALUE-123" in result.text
     msgs = [f.message for f in result.warnings]
-    assert any("Secret ns/sp only backed" in m for m in msgs)
+    assert any(str(f.object) == "Secret ns/sp" and "only backed the removed clientSecret of AzureClusterIdentity ns/id" in f.message for f in result.warnings)
     assert not any("MARKER" in str(x) for x in [*msgs, *result.changes])
 
 
